@@ -1,0 +1,39 @@
+// Command wsx is the WebSocket toolkit's command-line tool.
+//
+//	wsx serve [-addr 127.0.0.1:8080]   run an echo server
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage: wsx <command> [flags]
+
+commands:
+  serve    run a WebSocket echo server (default 127.0.0.1:8080)
+
+Run "wsx <command> -h" for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = serve(args)
+	case "help", "-h", "-help", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "wsx: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wsx:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,234 @@
+package websocket
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wsx-go/websocket/internal/protocol"
+)
+
+// MessageType is the type of a data message.
+type MessageType int
+
+// The data message types of RFC 6455 §5.6.
+const (
+	MessageText   MessageType = 1 // UTF-8 text
+	MessageBinary MessageType = 2 // arbitrary bytes
+)
+
+func (t MessageType) String() string {
+	switch t {
+	case MessageText:
+		return "text"
+	case MessageBinary:
+		return "binary"
+	}
+	return "invalid"
+}
+
+// State is the life-cycle state of a connection, as Qt's socket states.
+type State int32
+
+// The states a Conn moves through, in order.
+const (
+	StateConnecting State = iota // opening handshake in progress
+	StateOpen                    // messages flow both ways
+	StateClosing                 // a close frame has been sent or received
+	StateClosed                  // the TCP connection is closed
+)
+
+func (s State) String() string {
+	switch s {
+	case StateConnecting:
+		return "connecting"
+	case StateOpen:
+		return "open"
+	case StateClosing:
+		return "closing"
+	case StateClosed:
+		return "closed"
+	}
+	return "invalid"
+}
+
+// Conn is a WebSocket connection, from Dial or Accept.
+//
+// One goroutine may read (Read, ReadInto, Reader, NextFrame) while any
+// number of goroutines write, ping and close. Reads must be running for
+// pings to be answered, pongs to be seen and the peer's close to be noticed.
+type Conn struct {
+	nc          net.Conn
+	client      bool
+	opts        Options
+	subprotocol string
+	request     *http.Request // the handshake request (server) or nil
+	url         *url.URL
+	origin      string
+	state       atomic.Int32
+	abortFunc   func() // closeTCP, allocated once for context.AfterFunc
+
+	// Reading; guarded by readMu.
+	readMu      chanLock
+	rbuf        []byte
+	rpos, rend  int
+	recv        protocol.Receiver
+	frameLeft   int64 // unread payload bytes of the current data frame
+	frameMask   [4]byte
+	frameMasked bool
+	maskPos     int
+	readErr     error  // sticky: once set, every read returns it
+	ctrl        []byte // control frame payload, unmasked
+	msgReader   messageReader
+	frameBuf    []byte // NextFrame's payload buffer
+	textCarry   []byte // bytes of a code point split between frames
+
+	// Writing.
+	msgMu     chanLock   // held for a whole data message
+	frameMu   sync.Mutex // held for one frame; guards the fields below
+	wbuf      []byte
+	vec       net.Buffers // a vectored write in progress
+	vecArr    [2][]byte
+	writeErr  error // sticky
+	closeSent bool
+	masks     MaskGenerator
+
+	// Closing.
+	closeMu   sync.Mutex
+	peerClose *CloseError
+	closeRcvd chan struct{} // closed when the peer's close frame is read
+	done      chan struct{} // closed when the TCP connection is closed
+	doneOnce  sync.Once
+
+	pings pingWaiters
+}
+
+// newConn wraps a connection whose opening handshake has completed.
+// buffered holds bytes already read past the handshake.
+func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
+	c := &Conn{
+		nc:        nc,
+		client:    client,
+		opts:      opts,
+		readMu:    newChanLock(),
+		msgMu:     newChanLock(),
+		closeRcvd: make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	c.abortFunc = c.closeTCP
+	c.rbuf = make([]byte, max(opts.ReadBufferSize, len(buffered)))
+	c.rend = copy(c.rbuf, buffered)
+	c.recv = protocol.Receiver{
+		MaxFrameSize:   opts.MaxFrameSize,
+		MaxMessageSize: opts.MaxMessageSize,
+	}
+	if client {
+		c.recv.Role = protocol.Client
+	}
+	c.msgReader.c = c
+	c.state.Store(int32(StateOpen))
+	return c
+}
+
+// State returns the connection's current state.
+func (c *Conn) State() State { return State(c.state.Load()) }
+
+// setState moves the connection forward to s; states never move back.
+func (c *Conn) setState(s State) {
+	for {
+		old := c.state.Load()
+		if old >= int32(s) || c.state.CompareAndSwap(old, int32(s)) {
+			return
+		}
+	}
+}
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// Subprotocol returns the subprotocol both ends agreed on, or "".
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// Extensions returns the extensions both ends agreed on, as the
+// Sec-WebSocket-Extensions header lists them, or "" when none.
+func (c *Conn) Extensions() string { return "" }
+
+// Request returns the HTTP request of the opening handshake on a server
+// connection, and nil on a client connection. It must not be modified.
+func (c *Conn) Request() *http.Request { return c.request }
+
+// URL returns the URL the connection was opened to: the URL passed to Dial,
+// or on a server the request URL with the scheme and host filled in.
+func (c *Conn) URL() *url.URL { return c.url }
+
+// Origin returns the Origin header of the handshake: the one the client
+// sent, or "" when it sent none.
+func (c *Conn) Origin() string { return c.origin }
+
+// NetConn returns the underlying connection. Reading or writing it directly
+// corrupts the WebSocket stream; it is meant for socket options and
+// connection details such as TLS state.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// closeTCP closes the network connection once and marks the Conn closed.
+func (c *Conn) closeTCP() {
+	c.doneOnce.Do(func() {
+		c.setState(StateClosed)
+		c.nc.Close()
+		close(c.done)
+	})
+}
+
+// watch closes the connection if ctx ends before stop is called: a frame
+// cut off half-way would leave the stream unusable. It costs nothing for a
+// context that can never end.
+func (c *Conn) watch(ctx context.Context) (stop func() bool) {
+	if ctx.Done() == nil {
+		return nil
+	}
+	return context.AfterFunc(ctx, c.abortFunc)
+}
+
+// contextError returns ctx's error if ctx ended, else err.
+func contextError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// chanLock is a mutex whose Lock can give up when a context ends.
+type chanLock chan struct{}
+
+func newChanLock() chanLock { return make(chanLock, 1) }
+
+func (l chanLock) lock(ctx context.Context) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l chanLock) tryLock() bool {
+	select {
+	case l <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l chanLock) unlock() { <-l }

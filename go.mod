@@ -1,0 +1,3 @@
+module github.com/wsx-go/websocket
+
+go 1.26

@@ -1,0 +1,418 @@
+package websocket
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/wsx-go/websocket/internal/frame"
+	"github.com/wsx-go/websocket/internal/protocol"
+)
+
+// Read reads the next whole data message into a new slice. Use ReadInto to
+// reuse a buffer, Reader to stream a message, NextFrame to see its frames.
+//
+// Pings are answered, pongs delivered to Ping, and the close handshake run
+// while reading. After the peer's close frame Read returns a *CloseError;
+// when the peer broke the protocol, a *ProtocolError. If ctx ends first, the
+// connection is closed, since a frame cut off half-way cannot be resumed.
+func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
+	return c.ReadInto(ctx, nil)
+}
+
+// ReadInto reads the next whole data message into buf, growing it when the
+// message does not fit, and returns the message as a slice of the (possibly
+// new) buffer. Passing the returned slice back on the next call reads
+// without allocating once the buffer has grown to the largest message.
+// Otherwise it behaves as Read.
+func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, error) {
+	buf = buf[:0]
+	if err := c.readMu.lock(ctx); err != nil {
+		return 0, buf, err
+	}
+	defer c.readMu.unlock()
+	if stop := c.watch(ctx); stop != nil {
+		defer stop()
+	}
+	c.stopReaderWatch()
+	if err := c.startMessage(); err != nil {
+		return 0, buf, contextError(ctx, err)
+	}
+	typ := MessageType(c.recv.MessageOpcode())
+	for {
+		for c.frameLeft > 0 {
+			// Grow by at most 1 MiB ahead of the data, so a peer cannot make
+			// wsx allocate a large buffer by announcing a long frame.
+			buf = slices.Grow(buf, int(min(c.frameLeft, 1<<20)))
+			n, err := c.readPayload(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err != nil {
+				return 0, buf, contextError(ctx, err)
+			}
+		}
+		if !c.recv.InMessage() {
+			return typ, buf, nil
+		}
+		if err := c.nextDataFrame(); err != nil {
+			return 0, buf, contextError(ctx, err)
+		}
+	}
+}
+
+// Reader returns the type of the next data message and a reader for its
+// payload, which returns io.EOF at the end of the message. The reader is
+// valid until the next call to a read method; a message not read to the end
+// is discarded by that call. ctx bounds the whole message: if it ends before
+// the reader reaches io.EOF, the connection is closed.
+func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
+	if err := c.readMu.lock(ctx); err != nil {
+		return 0, nil, err
+	}
+	defer c.readMu.unlock()
+	c.stopReaderWatch()
+	if err := c.startMessage(); err != nil {
+		return 0, nil, contextError(ctx, err)
+	}
+	r := &c.msgReader
+	r.ctx, r.err = ctx, nil
+	r.stop = c.watch(ctx)
+	return MessageType(c.recv.MessageOpcode()), r, nil
+}
+
+// Frame is one data frame of a message, as NextFrame returns it.
+type Frame struct {
+	Type  MessageType // the type of the message the frame belongs to
+	Data  []byte      // the payload; for text, whole code points only
+	Final bool        // the last frame of its message
+}
+
+// NextFrame returns the next data frame as it arrives, for processing a long
+// message piece by piece, as Qt's textFrameReceived and binaryFrameReceived
+// do. A text frame's Data always holds whole UTF-8 code points: bytes of a
+// code point split between frames are held back and delivered with the next
+// frame. Data is valid until the next call to a read method.
+func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
+	if err := c.readMu.lock(ctx); err != nil {
+		return Frame{}, err
+	}
+	defer c.readMu.unlock()
+	if stop := c.watch(ctx); stop != nil {
+		defer stop()
+	}
+	c.stopReaderWatch()
+	if err := c.discardFrame(); err != nil {
+		return Frame{}, contextError(ctx, err)
+	}
+	if err := c.nextDataFrame(); err != nil {
+		return Frame{}, contextError(ctx, err)
+	}
+	typ := MessageType(c.recv.MessageOpcode())
+	buf := append(c.frameBuf[:0], c.textCarry...)
+	c.textCarry = c.textCarry[:0]
+	for c.frameLeft > 0 {
+		buf = slices.Grow(buf, int(min(c.frameLeft, 1<<20)))
+		n, err := c.readPayload(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			return Frame{}, contextError(ctx, err)
+		}
+	}
+	c.frameBuf = buf
+	final := !c.recv.InMessage()
+	if typ == MessageText && !final {
+		k := c.recv.PendingText()
+		c.textCarry = append(c.textCarry, buf[len(buf)-k:]...)
+		buf = buf[:len(buf)-k]
+	}
+	return Frame{Type: typ, Data: buf, Final: final}, nil
+}
+
+// startMessage discards what is left of a message an earlier reader did not
+// finish and reads up to the first frame of the next message.
+func (c *Conn) startMessage() error {
+	c.textCarry = c.textCarry[:0]
+	for {
+		if err := c.discardFrame(); err != nil {
+			return err
+		}
+		inMessage := c.recv.InMessage()
+		if err := c.nextDataFrame(); err != nil {
+			return err
+		}
+		if !inMessage {
+			return nil
+		}
+	}
+}
+
+// discardFrame skips the unread payload of the current frame.
+func (c *Conn) discardFrame() error {
+	for c.frameLeft > 0 {
+		if c.rpos == c.rend {
+			if err := c.fill(1); err != nil {
+				return c.failRead(err)
+			}
+		}
+		if _, err := c.readPayload(c.rbuf[c.rpos:c.rend]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nextDataFrame reads frames up to the header of the next data frame,
+// handling the control frames on the way.
+func (c *Conn) nextDataFrame() error {
+	for {
+		if c.readErr != nil {
+			return c.readErr
+		}
+		if err := c.fill(2); err != nil {
+			return c.failRead(err)
+		}
+		if err := c.fill(frame.Size(c.rbuf[c.rpos], c.rbuf[c.rpos+1])); err != nil {
+			return c.failRead(err)
+		}
+		h, n, err := frame.Parse(c.rbuf[c.rpos:c.rend])
+		if err != nil {
+			return c.failProtocol(&protocol.Violation{Code: protocol.CodeProtocolError, Reason: err.Error()})
+		}
+		c.rpos += n
+		if err := c.recv.Header(h); err != nil {
+			return c.failProtocol(err)
+		}
+		if h.Opcode.IsControl() {
+			if err := c.readControl(h); err != nil {
+				return err
+			}
+			continue
+		}
+		c.frameLeft, c.frameMask, c.frameMasked, c.maskPos = h.Length, h.Mask, h.Masked, 0
+		if h.Length == 0 {
+			if err := c.recv.FrameDone(); err != nil {
+				return c.failProtocol(err)
+			}
+		}
+		return nil
+	}
+}
+
+// readPayload reads up to len(p) bytes of the current frame's payload into
+// p, unmasked and checked.
+func (c *Conn) readPayload(p []byte) (int, error) {
+	if int64(len(p)) > c.frameLeft {
+		p = p[:c.frameLeft]
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n int
+	switch {
+	case c.rpos < c.rend:
+		n = copy(p, c.rbuf[c.rpos:c.rend])
+		c.rpos += n
+	case len(p) >= len(c.rbuf):
+		// Long payloads skip the buffer.
+		var err error
+		n, err = c.nc.Read(p)
+		if n == 0 {
+			if err == nil {
+				err = io.ErrNoProgress
+			}
+			return 0, c.failRead(err)
+		}
+	default:
+		if err := c.fill(1); err != nil {
+			return 0, c.failRead(err)
+		}
+		n = copy(p, c.rbuf[c.rpos:c.rend])
+		c.rpos += n
+	}
+	p = p[:n]
+	if c.frameMasked {
+		c.maskPos = frame.Mask(c.frameMask, c.maskPos, p)
+	}
+	if err := c.recv.Payload(p); err != nil {
+		return 0, c.failProtocol(err)
+	}
+	c.frameLeft -= int64(n)
+	if c.frameLeft == 0 {
+		if err := c.recv.FrameDone(); err != nil {
+			return 0, c.failProtocol(err)
+		}
+	}
+	return n, nil
+}
+
+// fill reads from the network until at least n bytes are buffered; n is at
+// most the size of a control frame with its header.
+func (c *Conn) fill(n int) error {
+	if c.rend-c.rpos >= n {
+		return nil
+	}
+	if c.rpos == c.rend {
+		c.rpos, c.rend = 0, 0
+	} else if len(c.rbuf)-c.rpos < n {
+		c.rend = copy(c.rbuf, c.rbuf[c.rpos:c.rend])
+		c.rpos = 0
+	}
+	for c.rend-c.rpos < n {
+		m, err := c.nc.Read(c.rbuf[c.rend:])
+		c.rend += m
+		if err != nil && c.rend-c.rpos < n {
+			if err == io.EOF && c.rend > c.rpos {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// readControl reads a control frame's payload and acts on it.
+func (c *Conn) readControl(h frame.Header) error {
+	if err := c.fill(int(h.Length)); err != nil {
+		return c.failRead(err)
+	}
+	p := append(c.ctrl[:0], c.rbuf[c.rpos:c.rpos+int(h.Length)]...)
+	c.ctrl = p
+	c.rpos += int(h.Length)
+	if h.Masked {
+		frame.Mask(h.Mask, 0, p)
+	}
+	switch h.Opcode {
+	case frame.OpPing:
+		// RFC 6455 §5.5.2: answer with the same payload, unless our close
+		// frame is out, after which nothing more may be sent.
+		if err := c.writeControl(frame.OpPong, p); err != nil && !errors.Is(err, ErrClosed) {
+			return c.failRead(err)
+		}
+	case frame.OpPong:
+		c.pings.resolve(p, time.Now())
+	case frame.OpClose:
+		return c.readPeerClose(p)
+	}
+	return nil
+}
+
+// readPeerClose runs our side of the close handshake once the peer's close
+// frame has arrived.
+func (c *Conn) readPeerClose(p []byte) error {
+	code, reason, err := c.recv.Close(p)
+	if err != nil {
+		return c.failProtocol(err)
+	}
+	ce := &CloseError{Code: CloseCode(code), Reason: string(reason)}
+	c.closeMu.Lock()
+	c.peerClose = ce
+	c.closeMu.Unlock()
+	c.readErr = ce
+	close(c.closeRcvd)
+	deadline := time.Now().Add(c.opts.CloseTimeout)
+	// RFC 6455 §5.5.1: answer with a close frame, echoing the code.
+	c.sendClose(CloseCode(code), "", deadline)
+	if c.client {
+		// RFC 6455 §7.1.1: the server closes TCP first; wait for it.
+		c.awaitEOF(deadline)
+	}
+	c.closeTCP()
+	return ce
+}
+
+// failRead ends the connection after a network error or an end of stream
+// without a close frame.
+func (c *Conn) failRead(err error) error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	c.readErr = &CloseError{Code: CloseAbnormal, Err: err}
+	c.closeTCP()
+	return c.readErr
+}
+
+// failProtocol fails the connection for a broken receive rule
+// (RFC 6455 §7.1.7): it sends a close frame with the rule's code, then
+// closes TCP.
+func (c *Conn) failProtocol(err error) error {
+	var v *protocol.Violation
+	if !errors.As(err, &v) {
+		return c.failRead(err)
+	}
+	pe := &ProtocolError{Code: CloseCode(v.Code), Reason: v.Reason}
+	c.readErr = pe
+	deadline := time.Now().Add(c.opts.CloseTimeout)
+	if sent, _ := c.sendClose(pe.Code, v.Reason, deadline); sent {
+		// Let the close frame reach the peer before TCP closes: closing a
+		// socket with unread input sends a reset, which may destroy it.
+		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+		c.awaitEOF(deadline)
+	}
+	c.closeTCP()
+	return pe
+}
+
+// awaitEOF reads and discards until the peer closes its side or the
+// deadline passes.
+func (c *Conn) awaitEOF(deadline time.Time) {
+	c.nc.SetReadDeadline(deadline)
+	for {
+		c.rpos, c.rend = 0, 0
+		if _, err := c.nc.Read(c.rbuf); err != nil {
+			return
+		}
+	}
+}
+
+// messageReader streams one message for Reader.
+type messageReader struct {
+	c    *Conn
+	ctx  context.Context
+	stop func() bool
+	err  error
+}
+
+func (r *messageReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	c := r.c
+	if err := c.readMu.lock(r.ctx); err != nil {
+		return 0, err
+	}
+	defer c.readMu.unlock()
+	for c.frameLeft == 0 {
+		if !c.recv.InMessage() {
+			r.finish(io.EOF)
+			return 0, io.EOF
+		}
+		if err := c.nextDataFrame(); err != nil {
+			r.finish(contextError(r.ctx, err))
+			return 0, r.err
+		}
+	}
+	n, err := c.readPayload(p)
+	if err != nil {
+		r.finish(contextError(r.ctx, err))
+	}
+	return n, err
+}
+
+func (r *messageReader) finish(err error) {
+	r.err = err
+	if r.stop != nil {
+		r.stop()
+		r.stop = nil
+	}
+}
+
+// stopReaderWatch ends the previous Reader: its context no longer guards
+// the connection, and its reads fail.
+func (c *Conn) stopReaderWatch() {
+	if c.msgReader.ctx != nil && c.msgReader.err == nil {
+		c.msgReader.finish(errors.New("websocket: message reader used after the next read started"))
+	}
+}
