@@ -152,12 +152,16 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		if c.sawPeerClose() {
 			return nil
 		}
-		return c.readErrOrClosed()
+		return errClosedEarly
 	case <-timer.C:
 		c.closeTCP()
 		return fmt.Errorf("websocket: close handshake timed out after %v", c.opts.CloseTimeout)
 	}
 }
+
+// errClosedEarly is returned by Close when the connection ended before the
+// peer's close frame arrived.
+var errClosedEarly = fmt.Errorf("websocket: connection ended before the peer's close frame: %w", ErrClosed)
 
 // Abort drops the TCP connection at once, without a close handshake,
 // discarding anything not yet written, as Qt's QWebSocket::abort does.
@@ -182,12 +186,4 @@ func (c *Conn) sawPeerClose() bool {
 	c.closeMu.Lock()
 	defer c.closeMu.Unlock()
 	return c.peerClose != nil
-}
-
-func (c *Conn) readErrOrClosed() error {
-	select {
-	case <-c.done:
-	default:
-	}
-	return ErrClosed
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/wsx-go/websocket/internal/handshake"
 )
@@ -36,7 +37,14 @@ type DialOptions struct {
 	// MaskGenerator supplies masking keys; nil means keys from
 	// crypto/rand.
 	MaskGenerator MaskGenerator
+	// HandshakeTimeout bounds the TCP connect, TLS and HTTP handshakes
+	// when ctx has no earlier deadline. Default 30 seconds.
+	HandshakeTimeout time.Duration
 }
+
+// DefaultHandshakeTimeout bounds Dial when neither ctx nor
+// DialOptions.HandshakeTimeout does.
+const DefaultHandshakeTimeout = 30 * time.Second
 
 // Dial opens a WebSocket connection to rawURL (ws:// or wss://; http and
 // https are accepted as their WebSocket equivalents) and runs the opening
@@ -59,6 +67,11 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 		return nil, err
 	}
 	limits := o.Options.withDefaults()
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
+	defer cancel()
 
 	dial := o.NetDial
 	if dial == nil {
