@@ -1,0 +1,242 @@
+// Package interop_test checks wsx against an independent WebSocket
+// implementation, the Python websockets library, in both directions.
+//
+// The tests need /usr/bin/python3 with the websockets module (Debian's
+// python3-websockets). Without it they skip, unless WSX_REQUIRE_INTEROP=1
+// is set, as CI does, when they fail.
+package interop_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsx-go/websocket"
+)
+
+// pythonPath is the interpreter that sees Debian's python3-websockets.
+const pythonPath = "/usr/bin/python3"
+
+// interopTimeout bounds each test's talk with the Python side.
+const interopTimeout = 60 * time.Second
+
+// lineTimeout bounds the wait for an expected line of a child's output.
+const lineTimeout = 15 * time.Second
+
+// requirePython skips the test when pythonPath or its websockets module is
+// missing, or fails it when WSX_REQUIRE_INTEROP=1.
+func requirePython(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, pythonPath, "-c",
+		"import websockets; print(websockets.__version__)").CombinedOutput()
+	if err != nil {
+		msg := fmt.Sprintf("interop tests need %s with the websockets module: %v\n%s", pythonPath, err, out)
+		if os.Getenv("WSX_REQUIRE_INTEROP") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Logf("python websockets %s", strings.TrimSpace(string(out)))
+}
+
+// testContext returns a context that ends after interopTimeout, or shortly
+// before the test binary's deadline, whichever comes first.
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	d := interopTimeout
+	if deadline, ok := t.Deadline(); ok {
+		d = min(d, time.Until(deadline)-5*time.Second)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// moduleRoot returns the directory of the module's go.mod, searching up
+// from the working directory.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// pythonScript returns the path of a script in interop/python.
+func pythonScript(t *testing.T, name string) string {
+	t.Helper()
+	return filepath.Join(moduleRoot(t), "interop", "python", name)
+}
+
+// process is a child process whose output lines can be waited for.
+type process struct {
+	name   string
+	cmd    *exec.Cmd
+	out    *lineWriter
+	exited chan struct{} // closed once Wait has returned
+	err    error         // Wait's result, set before exited is closed
+}
+
+// startProcess starts name with args; ctx kills it. The process is killed
+// when the test ends, and its output logged if the test failed.
+func startProcess(t *testing.T, ctx context.Context, name string, args ...string) *process {
+	t.Helper()
+	p := &process{
+		name:   filepath.Base(name),
+		cmd:    exec.CommandContext(ctx, name, args...),
+		out:    newLineWriter(),
+		exited: make(chan struct{}),
+	}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+	p.cmd.WaitDelay = 5 * time.Second
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", p.name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.stop(os.Kill)
+		if t.Failed() {
+			t.Logf("output of %s:\n%s", p.name, p.out.String())
+		}
+	})
+	return p
+}
+
+// stop sends sig to the process, by its PID, kills it if it has not exited
+// 10 seconds later, and returns Wait's result.
+func (p *process) stop(sig os.Signal) error {
+	select {
+	case <-p.exited:
+		return p.err
+	default:
+	}
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+	return p.err
+}
+
+// waitLine returns the first output line not seen before for which match
+// is true, failing the test if the process exits first, or ctx ends or
+// lineTimeout passes.
+func (p *process) waitLine(t *testing.T, ctx context.Context, match func(string) bool) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, lineTimeout)
+	defer cancel()
+	for {
+		select {
+		case line := <-p.out.lines:
+			if match(line) {
+				return line
+			}
+			continue
+		default:
+		}
+		select {
+		case line := <-p.out.lines:
+			if match(line) {
+				return line
+			}
+		case <-p.exited:
+			if len(p.out.lines) == 0 { // all output is in once Wait returns
+				t.Fatalf("%s exited (%v) before printing the expected line", p.name, p.err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("waiting for a line from %s: %v", p.name, ctx.Err())
+		}
+	}
+}
+
+// lineWriter keeps a process's output and passes each line on.
+type lineWriter struct {
+	mu      sync.Mutex
+	all     strings.Builder
+	partial string
+	lines   chan string
+}
+
+func newLineWriter() *lineWriter {
+	// Output beyond the buffered lines is kept in all but not passed on.
+	return &lineWriter{lines: make(chan string, 1024)}
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.all.Write(p)
+	w.partial += string(p)
+	for {
+		line, rest, ok := strings.Cut(w.partial, "\n")
+		if !ok {
+			break
+		}
+		w.partial = rest
+		select {
+		case w.lines <- line:
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.all.String()
+}
+
+// message is one message of the echo tests.
+type message struct {
+	name string
+	typ  websocket.MessageType
+	data []byte
+}
+
+// echoSizes are the payload sizes of the echo tests: empty, the largest
+// 7-bit length, the smallest 16-bit length, a 64-bit length, and one long
+// enough to be sent in several frames.
+var echoSizes = []int{0, 125, 126, 65536, 1 << 20}
+
+// echoMessages returns a text and a binary message of each of echoSizes.
+// The text mixes 1- to 4-byte code points, so frames are cut inside them.
+func echoMessages() []message {
+	rng := rand.NewChaCha8([32]byte{'w', 's', 'x'})
+	var msgs []message
+	for _, n := range echoSizes {
+		text := strings.Repeat("aé€😀", n/10) + strings.Repeat("a", n%10)
+		bin := make([]byte, n)
+		rng.Read(bin)
+		msgs = append(msgs,
+			message{fmt.Sprintf("text/%d", n), websocket.MessageText, []byte(text)},
+			message{fmt.Sprintf("binary/%d", n), websocket.MessageBinary, bin},
+		)
+	}
+	return msgs
+}

@@ -1,0 +1,61 @@
+package interop_test
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wsx-go/websocket"
+)
+
+// TestPythonClientWsxServer runs python/client.py against "wsx serve".
+func TestPythonClientWsxServer(t *testing.T) {
+	requirePython(t)
+	wsx := buildWsx(t)
+	ctx := testContext(t)
+
+	srv := startProcess(t, ctx, wsx, "serve", "-addr", "127.0.0.1:0")
+	const banner = "wsx: echo server listening on "
+	line := srv.waitLine(t, ctx, func(l string) bool { return strings.HasPrefix(l, banner) })
+	url := strings.TrimPrefix(line, banner)
+
+	client := exec.CommandContext(ctx, pythonPath, pythonScript(t, "client.py"), url)
+	client.WaitDelay = 5 * time.Second
+	out, err := client.CombinedOutput()
+	if err != nil {
+		t.Fatalf("client.py %s: %v\n%s", url, err, out)
+	}
+	t.Logf("client.py %s:\n%s", url, out)
+
+	// wsx logs how each connection ended: it must have seen the 1000.
+	want := "disconnected: " + (&websocket.CloseError{Code: websocket.CloseNormal}).Error()
+	srv.waitLine(t, ctx, func(l string) bool { return strings.HasSuffix(l, want) })
+
+	if err := srv.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("wsx serve did not exit cleanly on SIGTERM: %v", err)
+	}
+}
+
+// buildWsx builds cmd/wsx into a temporary directory, with the race
+// detector when the tests run with it, and returns the executable's path.
+func buildWsx(t *testing.T) string {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), "wsx")
+	args := []string{"build", "-buildvcs=false", "-o", exe}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "./cmd/wsx")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = moduleRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return exe
+}
