@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wsx-go/websocket/internal/frame"
 	"github.com/wsx-go/websocket/internal/utf8check"
@@ -42,11 +43,9 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 
 // WriteText sends s as one text message; see Write.
 func (c *Conn) WriteText(ctx context.Context, s string) error {
-	if !utf8.ValidString(s) {
-		return ErrInvalidUTF8
-	}
-	// The conversion does not escape, so it does not allocate for short s.
-	return c.Write(ctx, MessageText, []byte(s))
+	// Write only reads p, so s goes out without a copy; []byte(s) would
+	// copy s to the heap, as p escapes into the vectored write.
+	return c.Write(ctx, MessageText, unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 func dataOpcode(typ MessageType) (frame.Opcode, error) {
@@ -108,7 +107,7 @@ func (c *Conn) writeFrame(op frame.Opcode, fin bool, p []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	if c.closeSent {
+	if c.closeSent || c.State() == StateClosed {
 		return ErrClosed
 	}
 	return c.writeFrameLocked(op, fin, p)
@@ -119,7 +118,7 @@ func (c *Conn) writeFrame(op frame.Opcode, fin bool, p []byte) error {
 func (c *Conn) sendClose(code CloseCode, reason string, deadline time.Time) (bool, error) {
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
-	if c.closeSent {
+	if c.closeSent || c.State() == StateClosed {
 		return false, nil
 	}
 	c.closeSent = true
@@ -161,14 +160,25 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
 		_, err = c.vec.WriteTo(c.nc)
 		c.vecArr = [2][]byte{}
 	default:
-		// A long masked payload is masked through the buffer, the header
-		// going out with the first piece.
+		// A long masked payload is masked through a buffer, the header
+		// going out with the first piece. When wbuf is small, a pooled
+		// 64 KiB buffer cuts the system calls per megabyte from 64 to 16.
+		buf := c.wbuf
+		var pooled *[]byte
+		if len(buf) < maskBufferSize {
+			pooled = maskBuffers.Get().(*[]byte)
+			buf = *pooled
+			copy(buf, c.wbuf[:n])
+		}
 		pos := 0
 		for len(p) > 0 && err == nil {
-			m := copy(c.wbuf[n:], p)
-			pos = frame.Mask(h.Mask, pos, c.wbuf[n:n+m])
-			_, err = c.nc.Write(c.wbuf[:n+m])
+			m := copy(buf[n:], p)
+			pos = frame.Mask(h.Mask, pos, buf[n:n+m])
+			_, err = c.nc.Write(buf[:n+m])
 			p, n = p[m:], 0
+		}
+		if pooled != nil {
+			maskBuffers.Put(pooled)
 		}
 	}
 	if err != nil {
@@ -204,6 +214,16 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, err
 }
 
 const writerBufferSize = 64 << 10
+
+// maskBufferSize is the size of the buffers in maskBuffers: a header and
+// 64 KiB of payload.
+const maskBufferSize = frame.MaxHeaderSize + 64<<10
+
+// maskBuffers hold long masked payloads on their way out.
+var maskBuffers = sync.Pool{New: func() any {
+	b := make([]byte, maskBufferSize)
+	return &b
+}}
 
 var writerBuffers = sync.Pool{New: func() any {
 	b := make([]byte, writerBufferSize)

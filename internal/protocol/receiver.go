@@ -112,10 +112,12 @@ func (r *Receiver) Header(h frame.Header) error {
 		r.messageLen = 0
 		r.text.Reset()
 	}
-	r.messageLen += h.Length
-	if r.MaxMessageSize > 0 && r.messageLen > r.MaxMessageSize {
+	// Compare before adding: a declared length near 2^63 must not wrap the
+	// running total past the limit.
+	if r.MaxMessageSize > 0 && h.Length > r.MaxMessageSize-r.messageLen {
 		return violation(CodeMessageTooBig, "message larger than the limit")
 	}
+	r.messageLen += h.Length
 	r.frameOp, r.frameFin = h.Opcode, h.Fin
 	return nil
 }
