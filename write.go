@@ -148,9 +148,10 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
 	switch {
 	case n+len(p) <= len(c.wbuf):
 		// Header and payload in one write.
-		copy(c.wbuf[n:], p)
 		if h.Masked {
-			frame.Mask(h.Mask, 0, c.wbuf[n:n+len(p)])
+			frame.MaskCopy(c.wbuf[n:], p, h.Mask, 0)
+		} else {
+			copy(c.wbuf[n:], p)
 		}
 		_, err = c.nc.Write(c.wbuf[:n+len(p)])
 	case !h.Masked:
@@ -172,8 +173,8 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
 		}
 		pos := 0
 		for len(p) > 0 && err == nil {
-			m := copy(buf[n:], p)
-			pos = frame.Mask(h.Mask, pos, buf[n:n+m])
+			m := min(len(p), len(buf)-n)
+			pos = frame.MaskCopy(buf[n:], p[:m], h.Mask, pos)
 			_, err = c.nc.Write(buf[:n+m])
 			p, n = p[m:], 0
 		}

@@ -40,3 +40,33 @@ func Mask(key [4]byte, pos int, b []byte) int {
 	}
 	return (pos + len(b)) & 3
 }
+
+// MaskCopy copies src to dst masked with the key from offset pos, as Mask
+// would mask it in place, and returns the offset after it. dst must be at
+// least as long as src. Copying and masking in one pass saves a pass over
+// the payload when the original must stay untouched.
+func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
+	dst = dst[:len(src)]
+	pos &= 3
+	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
+	k64 := uint64(k32) | uint64(k32)<<32
+	for len(src) >= 32 {
+		v0 := binary.LittleEndian.Uint64(src) ^ k64
+		v1 := binary.LittleEndian.Uint64(src[8:]) ^ k64
+		v2 := binary.LittleEndian.Uint64(src[16:]) ^ k64
+		v3 := binary.LittleEndian.Uint64(src[24:]) ^ k64
+		binary.LittleEndian.PutUint64(dst, v0)
+		binary.LittleEndian.PutUint64(dst[8:], v1)
+		binary.LittleEndian.PutUint64(dst[16:], v2)
+		binary.LittleEndian.PutUint64(dst[24:], v3)
+		src, dst = src[32:], dst[32:]
+	}
+	for len(src) >= 8 {
+		binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(src)^k64)
+		src, dst = src[8:], dst[8:]
+	}
+	for i := range src {
+		dst[i] = src[i] ^ byte(k32>>(8*uint(i&3)))
+	}
+	return (pos + len(src)) & 3
+}
