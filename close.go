@@ -107,8 +107,9 @@ func CloseStatus(err error) CloseCode {
 
 // Close starts the close handshake with code and reason, as Qt's
 // QWebSocket::close does. The reason is cut to 123 bytes at a UTF-8
-// boundary. Data messages already being written finish first; then Close
-// sends the close frame, waits up to Options.CloseTimeout for the peer's
+// boundary. Close does not wait for a message being written: the close
+// frame may go out between its fragments, and its remaining frames fail with
+// ErrClosed. Close sends the close frame, waits up to Options.CloseTimeout for the peer's
 // close frame and closes the TCP connection (a client waits for the server
 // to close TCP first, as RFC 6455 §7.1.1 asks).
 //
@@ -119,7 +120,7 @@ func CloseStatus(err error) CloseCode {
 func (c *Conn) Close(code CloseCode, reason string) error {
 	if code == CloseNoStatus || code == 0 {
 		code = CloseNoStatus // an empty close frame
-	} else if !frame.ValidWireCode(uint16(code)) {
+	} else if code < 0 || code > 0xffff || !frame.ValidWireCode(uint16(code)) {
 		return fmt.Errorf("websocket: close code %d may not be sent", int(code))
 	}
 	deadline := time.Now().Add(c.opts.CloseTimeout)
@@ -152,11 +153,19 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		if c.sawPeerClose() {
 			return nil
 		}
+		if !time.Now().Before(deadline) {
+			// Our own read above gave up at the deadline.
+			return c.closeTimedOut()
+		}
 		return errClosedEarly
 	case <-timer.C:
 		c.closeTCP()
-		return fmt.Errorf("websocket: close handshake timed out after %v", c.opts.CloseTimeout)
+		return c.closeTimedOut()
 	}
+}
+
+func (c *Conn) closeTimedOut() error {
+	return fmt.Errorf("websocket: close handshake timed out after %v", c.opts.CloseTimeout)
 }
 
 // errClosedEarly is returned by Close when the connection ended before the

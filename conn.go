@@ -80,11 +80,11 @@ type Conn struct {
 	frameMask   [4]byte
 	frameMasked bool
 	maskPos     int
-	readErr     error  // sticky: once set, every read returns it
-	ctrl        []byte // control frame payload, unmasked
-	msgReader   messageReader
-	frameBuf    []byte // NextFrame's payload buffer
-	textCarry   []byte // bytes of a code point split between frames
+	readErr     error          // sticky: once set, every read returns it
+	ctrl        []byte         // control frame payload, unmasked
+	reader      *messageReader // the Reader of the current message, if any
+	frameBuf    []byte         // NextFrame's payload buffer
+	textCarry   []byte         // bytes of a code point split between frames
 
 	// Writing.
 	msgMu     chanLock   // held for a whole data message
@@ -128,7 +128,6 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 	if client {
 		c.recv.Role = protocol.Client
 	}
-	c.msgReader.c = c
 	c.state.Store(int32(StateOpen))
 	return c
 }

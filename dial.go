@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -90,6 +91,13 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 	}
 	if err != nil {
 		nc.Close()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The connection's deadline is ctx's: a read may fail on it
+			// just before ctx itself reports the end.
+			if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+				err = context.DeadlineExceeded
+			}
+		}
 		return nil, contextError(ctx, err)
 	}
 	return c, nil
@@ -158,7 +166,7 @@ func hostPort(u *url.URL) string {
 // DialOptions.Header.
 var handshakeHeaders = map[string]bool{
 	"Host": true, "Upgrade": true, "Connection": true, "Sec-Websocket-Key": true,
-	"Sec-Websocket-Version": true, "Sec-Websocket-Protocol": true, "Sec-Websocket-Extensions": true,
+	"Sec-Websocket-Version": true, "Sec-Websocket-Accept": true, "Sec-Websocket-Protocol": true, "Sec-Websocket-Extensions": true,
 }
 
 func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions, limits Options) (*Conn, error) {

@@ -36,7 +36,7 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 	if stop := c.watch(ctx); stop != nil {
 		defer stop()
 	}
-	c.stopReaderWatch()
+	c.endReader()
 	if err := c.startMessage(); err != nil {
 		return 0, buf, contextError(ctx, err)
 	}
@@ -71,13 +71,12 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 		return 0, nil, err
 	}
 	defer c.readMu.unlock()
-	c.stopReaderWatch()
+	c.endReader()
 	if err := c.startMessage(); err != nil {
 		return 0, nil, contextError(ctx, err)
 	}
-	r := &c.msgReader
-	r.ctx, r.err = ctx, nil
-	r.stop = c.watch(ctx)
+	r := &messageReader{c: c, ctx: ctx, stop: c.watch(ctx)}
+	c.reader = r
 	return MessageType(c.recv.MessageOpcode()), r, nil
 }
 
@@ -101,7 +100,12 @@ func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 	if stop := c.watch(ctx); stop != nil {
 		defer stop()
 	}
-	c.stopReaderWatch()
+	if c.endReader() {
+		// A Reader left its message unread: discard the rest of it.
+		if err := c.discardMessage(); err != nil {
+			return Frame{}, contextError(ctx, err)
+		}
+	}
 	if err := c.discardFrame(); err != nil {
 		return Frame{}, contextError(ctx, err)
 	}
@@ -133,16 +137,23 @@ func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 // finish and reads up to the first frame of the next message.
 func (c *Conn) startMessage() error {
 	c.textCarry = c.textCarry[:0]
+	if err := c.discardMessage(); err != nil {
+		return err
+	}
+	return c.nextDataFrame()
+}
+
+// discardMessage skips the unread rest of the current message, if any.
+func (c *Conn) discardMessage() error {
 	for {
 		if err := c.discardFrame(); err != nil {
 			return err
 		}
-		inMessage := c.recv.InMessage()
+		if !c.recv.InMessage() {
+			return nil
+		}
 		if err := c.nextDataFrame(); err != nil {
 			return err
-		}
-		if !inMessage {
-			return nil
 		}
 	}
 }
@@ -409,10 +420,20 @@ func (r *messageReader) finish(err error) {
 	}
 }
 
-// stopReaderWatch ends the previous Reader: its context no longer guards
-// the connection, and its reads fail.
-func (c *Conn) stopReaderWatch() {
-	if c.msgReader.ctx != nil && c.msgReader.err == nil {
-		c.msgReader.finish(errors.New("websocket: message reader used after the next read started"))
+// endReader ends the Reader of the previous message: its context no
+// longer guards the connection, and its reads fail. It reports whether that
+// Reader had not read its message to the end.
+func (c *Conn) endReader() (unfinished bool) {
+	r := c.reader
+	if r == nil {
+		return false
 	}
+	c.reader = nil
+	if r.err != nil {
+		return false
+	}
+	r.finish(errStaleReader)
+	return true
 }
+
+var errStaleReader = errors.New("websocket: message reader used after the next read started")
