@@ -263,6 +263,9 @@ func (c *Conn) fill(n int) error {
 	if c.rend-c.rpos >= n {
 		return nil
 	}
+	if n > len(c.rbuf) {
+		return errors.New("websocket: internal error: read buffer smaller than a control frame")
+	}
 	if c.rpos == c.rend {
 		c.rpos, c.rend = 0, 0
 	} else if len(c.rbuf)-c.rpos < n {
