@@ -76,6 +76,7 @@ type CloseError struct {
 	Err    error // cause of an abnormal closure, or nil
 }
 
+// Error describes the closure, with its code, reason and cause.
 func (e *CloseError) Error() string {
 	s := "websocket: closed: " + e.Code.String()
 	if e.Reason != "" {

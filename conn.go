@@ -20,6 +20,7 @@ const (
 	MessageBinary MessageType = 2 // arbitrary bytes
 )
 
+// String returns "text", "binary" or "invalid".
 func (t MessageType) String() string {
 	switch t {
 	case MessageText:
@@ -41,6 +42,7 @@ const (
 	StateClosed                  // the TCP connection is closed
 )
 
+// String returns the state's name in lower case, such as "open".
 func (s State) String() string {
 	switch s {
 	case StateConnecting:

@@ -25,6 +25,7 @@ type ProtocolError struct {
 	Reason string
 }
 
+// Error describes the broken rule and the close code sent for it.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("websocket: peer broke the protocol (%s): %s", e.Code, e.Reason)
 }
@@ -39,6 +40,7 @@ type HandshakeError struct {
 	Reason     string      // what was wrong
 }
 
+// Error describes what was wrong with the server's answer.
 func (e *HandshakeError) Error() string {
 	return fmt.Sprintf("websocket: handshake failed: %s (status %d)", e.Reason, e.StatusCode)
 }

@@ -389,6 +389,7 @@ type messageReader struct {
 	err  error
 }
 
+// Read reads payload of the message, returning io.EOF at its end.
 func (r *messageReader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err

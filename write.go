@@ -246,6 +246,7 @@ type messageWriter struct {
 	err    error
 }
 
+// Write adds p to the message, sending a frame each time the buffer fills.
 func (w *messageWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err

@@ -35,6 +35,7 @@ func (op Opcode) IsKnown() bool {
 	return false
 }
 
+// String returns the opcode's name, such as "text" or "ping".
 func (op Opcode) String() string {
 	switch op {
 	case OpContinuation:

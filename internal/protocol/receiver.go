@@ -23,6 +23,7 @@ type Violation struct {
 	Reason string
 }
 
+// Error returns the broken rule, prefixed like every wsx error.
 func (v *Violation) Error() string { return "websocket: " + v.Reason }
 
 // Role says which end of the connection a Receiver reads for.
