@@ -61,49 +61,6 @@ func switchingProtocols(req *http.Request) string {
 		"Sec-WebSocket-Accept: " + handshake.AcceptKey(req.Header.Get("Sec-WebSocket-Key")) + "\r\n"
 }
 
-// acceptServer starts an httptest server whose handler calls Accept with
-// opts and hands over the Conn; check, when set, sees the request first.
-func acceptServer(t *testing.T, tlsServer bool, opts *AcceptOptions, check func(r *http.Request)) (*httptest.Server, <-chan *Conn) {
-	t.Helper()
-	accepted := make(chan *Conn, 1)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if check != nil {
-			check(r)
-		}
-		c, err := Accept(w, r, opts)
-		if err != nil {
-			t.Errorf("Accept: %v", err)
-			close(accepted)
-			return
-		}
-		accepted <- c
-	})
-	var srv *httptest.Server
-	if tlsServer {
-		srv = httptest.NewTLSServer(h)
-	} else {
-		srv = httptest.NewServer(h)
-	}
-	t.Cleanup(srv.Close)
-	return srv, accepted
-}
-
-// takeConn waits for the server Conn and aborts it when the test ends.
-func takeConn(t *testing.T, accepted <-chan *Conn) *Conn {
-	t.Helper()
-	select {
-	case c, ok := <-accepted:
-		if !ok {
-			t.FailNow()
-		}
-		t.Cleanup(c.Abort)
-		return c
-	case <-time.After(testTimeout):
-		t.Fatal("no connection accepted")
-		return nil
-	}
-}
-
 func TestDialSchemes(t *testing.T) {
 	srv, accepted := acceptServer(t, false, nil, nil)
 	hostPath := strings.TrimPrefix(srv.URL, "http://") + "/chat?room=1"

@@ -28,28 +28,56 @@ func testContext(t testing.TB) context.Context {
 // are aborted when the test ends.
 func newPair(t testing.TB, dialOpts *DialOptions, acceptOpts *AcceptOptions) (client, server *Conn) {
 	t.Helper()
+	srv, accepted := acceptServer(t, false, acceptOpts, nil)
+	client, err := Dial(testContext(t), "ws"+strings.TrimPrefix(srv.URL, "http"), dialOpts)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	t.Cleanup(client.Abort)
+	return client, takeConn(t, accepted)
+}
+
+// acceptServer starts an httptest server whose handler calls Accept with
+// opts and hands over the Conn; check, when set, sees the request first.
+func acceptServer(t testing.TB, tlsServer bool, opts *AcceptOptions, check func(r *http.Request)) (*httptest.Server, <-chan *Conn) {
+	t.Helper()
 	accepted := make(chan *Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := Accept(w, r, acceptOpts)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if check != nil {
+			check(r)
+		}
+		c, err := Accept(w, r, opts)
 		if err != nil {
 			t.Errorf("Accept: %v", err)
 			close(accepted)
 			return
 		}
 		accepted <- c
-	}))
+	})
+	var srv *httptest.Server
+	if tlsServer {
+		srv = httptest.NewTLSServer(h)
+	} else {
+		srv = httptest.NewServer(h)
+	}
 	t.Cleanup(srv.Close)
-	client, err := Dial(testContext(t), "ws"+strings.TrimPrefix(srv.URL, "http"), dialOpts)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
+	return srv, accepted
+}
+
+// takeConn waits for the server Conn and aborts it when the test ends.
+func takeConn(t testing.TB, accepted <-chan *Conn) *Conn {
+	t.Helper()
+	select {
+	case c, ok := <-accepted:
+		if !ok {
+			t.FailNow()
+		}
+		t.Cleanup(c.Abort)
+		return c
+	case <-time.After(testTimeout):
+		t.Fatal("no connection accepted")
+		return nil
 	}
-	t.Cleanup(client.Abort)
-	server, ok := <-accepted
-	if !ok {
-		t.FailNow()
-	}
-	t.Cleanup(server.Abort)
-	return client, server
 }
 
 // rawClientConn is the client end of a connection driven by hand, for
@@ -63,17 +91,7 @@ type rawClientConn struct {
 // Accept with opts, and returns both ends.
 func newRawClient(t testing.TB, opts *AcceptOptions) (*rawClientConn, *Conn) {
 	t.Helper()
-	accepted := make(chan *Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := Accept(w, r, opts)
-		if err != nil {
-			t.Errorf("Accept: %v", err)
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}))
-	t.Cleanup(srv.Close)
+	srv, accepted := acceptServer(t, false, opts, nil)
 	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -89,12 +107,7 @@ func newRawClient(t testing.TB, opts *AcceptOptions) (*rawClientConn, *Conn) {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("raw handshake: %v %v", resp, err)
 	}
-	server, ok := <-accepted
-	if !ok {
-		t.FailNow()
-	}
-	t.Cleanup(server.Abort)
-	return &rawClientConn{Conn: nc, br: br}, server
+	return &rawClientConn{Conn: nc, br: br}, takeConn(t, accepted)
 }
 
 // newRawServer returns a client Conn made by Dial with opts and the server
