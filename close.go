@@ -106,13 +106,16 @@ func CloseStatus(err error) CloseCode {
 	return -1
 }
 
-// Close starts the close handshake with code and reason, as Qt's
-// QWebSocket::close does. The reason is cut to 123 bytes at a UTF-8
-// boundary. Close does not wait for a message being written: the close
-// frame may go out between its fragments, and its remaining frames fail with
-// ErrClosed. Close sends the close frame, waits up to Options.CloseTimeout for the peer's
-// close frame and closes the TCP connection (a client waits for the server
-// to close TCP first, as RFC 6455 §7.1.1 asks).
+// Close runs the close handshake with code and reason, as Qt's
+// QWebSocket::close does: it sends a close frame, waits up to
+// Options.CloseTimeout for the peer's close frame, and closes the TCP
+// connection (a client waits for the server to close TCP first, as
+// RFC 6455 §7.1.1 asks). The reason is cut to 123 bytes at a UTF-8
+// boundary. Code 0 or CloseNoStatus sends a close frame without a code.
+//
+// Close does not wait for a message being written: the close frame may go
+// out between its fragments, and its remaining frames fail with ErrClosed.
+// Data messages that arrive after the close frame went out are discarded.
 //
 // A concurrent Read returns the peer's *CloseError when its close frame
 // arrives. Close returns nil after a clean handshake, an error when the
