@@ -1,0 +1,115 @@
+package peers
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sort"
+
+	coder "github.com/coder/websocket"
+	gorilla "github.com/gorilla/websocket"
+	wsx "github.com/wsx-go/websocket"
+)
+
+// maxMessage is the message size limit every echo server and agent sets:
+// above the 16 MiB messages of the conformance suite.
+const maxMessage = 64 << 20
+
+// EchoServers are echo handlers, by implementation name. Each sends every
+// message back with its type until the client closes.
+var EchoServers = map[string]http.Handler{
+	"wsx":     http.HandlerFunc(wsxEcho),
+	"gorilla": http.HandlerFunc(gorillaEcho),
+	"coder":   http.HandlerFunc(coderEcho),
+}
+
+// Names returns the implementation names in a stable order, wsx first.
+func Names() []string {
+	var names []string
+	for n := range EchoServers {
+		if n != "wsx" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return append([]string{"wsx"}, names...)
+}
+
+func wsxEcho(w http.ResponseWriter, r *http.Request) {
+	c, err := wsx.Accept(w, r, &wsx.AcceptOptions{Options: wsx.Options{MaxMessageSize: maxMessage}})
+	if err != nil {
+		return
+	}
+	defer c.Abort()
+	ctx := context.Background()
+	var buf []byte
+	for {
+		typ, msg, err := c.ReadInto(ctx, buf)
+		if err != nil {
+			return
+		}
+		if c.Write(ctx, typ, msg) != nil {
+			return
+		}
+		buf = msg
+	}
+}
+
+var gorillaUpgrader = gorilla.Upgrader{
+	ReadBufferSize:  4096,
+	WriteBufferSize: 4096,
+	CheckOrigin:     func(*http.Request) bool { return true },
+}
+
+func gorillaEcho(w http.ResponseWriter, r *http.Request) {
+	c, err := gorillaUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	gorillaEchoLoop(c)
+}
+
+// gorillaEchoLoop streams each message back, as gorilla's own Autobahn
+// server does.
+func gorillaEchoLoop(c *gorilla.Conn) {
+	c.SetReadLimit(maxMessage)
+	for {
+		typ, r, err := c.NextReader()
+		if err != nil {
+			return
+		}
+		w, err := c.NextWriter(typ)
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(w, r); err != nil {
+			return
+		}
+		if w.Close() != nil {
+			return
+		}
+	}
+}
+
+func coderEcho(w http.ResponseWriter, r *http.Request) {
+	c, err := coder.Accept(w, r, &coder.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	coderEchoLoop(r.Context(), c)
+}
+
+func coderEchoLoop(ctx context.Context, c *coder.Conn) {
+	c.SetReadLimit(maxMessage)
+	for {
+		typ, msg, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if c.Write(ctx, typ, msg) != nil {
+			return
+		}
+	}
+}
