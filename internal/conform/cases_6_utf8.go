@@ -147,7 +147,7 @@ func utf8FailCase(id, desc string, send func(s *Session), kill time.Duration) *C
 // utf8ExpectFailure sets the expectations of a case whose text is invalid.
 func utf8ExpectFailure(s *Session) {
 	s.Expected = []Outcome{{OK, nil}}
-	s.ExpectedClose = CloseExpectation{ClosedByMe: false, Codes: []int{1007}, RequireClean: false}
+	s.ExpectedClose = CloseExpectation{ClosedByMe: false, Codes: []int{1007}, RequireClean: false, WrongCloserFails: true}
 }
 
 // utf8SendFrames sends one text message as fragments with the given
@@ -193,7 +193,7 @@ func utf8FailFastCase(id, desc, how string, parts [3]string, oneFrame bool) *Cas
 				{OK, []Event{utf8Timeout("A")}},
 				{NonStrict, []Event{utf8Timeout("A"), utf8Timeout("B")}},
 			}
-			s.ExpectedClose = CloseExpectation{ClosedByMe: false, Codes: []int{1007}, RequireClean: false}
+			s.ExpectedClose = CloseExpectation{ClosedByMe: false, Codes: []int{1007}, RequireClean: false, WrongCloserFails: true}
 
 			var send func(i int)
 			if oneFrame {

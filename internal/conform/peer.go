@@ -178,6 +178,9 @@ func (s *Session) judge(c *Case) *Result {
 	switch {
 	case want.ClosedByMe != s.closedByMe:
 		r.BehaviorClose, r.ResultClose = Failed, "The connection was failed by the wrong endpoint"
+		if want.WrongCloserFails {
+			r.Behavior, r.Result = Failed, "The connection was failed by the wrong endpoint"
+		}
 	case want.RequireClean && !s.wasClean:
 		r.BehaviorClose, r.ResultClose = Unclean, "The spec requires the connection to be failed cleanly here"
 	case s.remoteCode != nil && !slices.Contains(want.Codes, *s.remoteCode):

@@ -74,6 +74,10 @@ type CloseExpectation struct {
 	ClosedByMe   bool  // the tester, not the peer, sends the first close frame
 	Codes        []int // close codes the peer may send
 	RequireClean bool  // the close handshake must complete
+	// WrongCloserFails makes the behaviour verdict FAILED too when the
+	// wrong endpoint started the close (Autobahn's
+	// closedByWrongEndpointIsFatal, used by the UTF-8 cases).
+	WrongCloserFails bool
 }
 
 // Result is the outcome of one case.
