@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"slices"
@@ -326,10 +327,14 @@ func (c *Conn) readPeerClose(p []byte) error {
 	close(c.closeRcvd)
 	deadline := time.Now().Add(c.opts.CloseTimeout)
 	// RFC 6455 §5.5.1: answer with a close frame, echoing the code.
-	c.sendClose(CloseCode(code), "", deadline)
-	if c.client {
+	sent, werr := c.sendClose(CloseCode(code), "", deadline)
+	switch {
+	case c.client:
 		// RFC 6455 §7.1.1: the server closes TCP first; wait for it.
 		c.awaitEOF(deadline)
+	case sent && werr == nil:
+		// The peer may have sent more after its close frame.
+		c.lingerClose(deadline)
 	}
 	c.closeTCP()
 	return ce
@@ -358,15 +363,26 @@ func (c *Conn) failProtocol(err error) error {
 	c.readErr = pe
 	deadline := time.Now().Add(c.opts.CloseTimeout)
 	if sent, _ := c.sendClose(pe.Code, v.Reason, deadline); sent {
-		// Let the close frame reach the peer before TCP closes: closing a
-		// socket with unread input sends a reset, which may destroy it.
-		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		}
-		c.awaitEOF(deadline)
+		c.lingerClose(deadline)
 	}
 	c.closeTCP()
 	return pe
+}
+
+// lingerClose lets what was written reach the peer before TCP closes:
+// closing a socket with unread input sends a reset, which may destroy the
+// data still in flight, close frame included. It closes the sending side
+// (for TLS, after the close_notify alert) and drains until the peer closes
+// its own or the deadline passes.
+func (c *Conn) lingerClose(deadline time.Time) {
+	nc := c.nc
+	if tc, ok := nc.(*tls.Conn); ok {
+		tc.CloseWrite()
+		nc = tc.NetConn()
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.awaitEOF(deadline)
+	}
 }
 
 // awaitEOF reads and discards until the peer closes its side or the
