@@ -28,6 +28,28 @@ type FuzzingServer struct {
 
 	mu      sync.Mutex
 	results map[string][]*Result // by agent, in case order
+	running map[string]int       // cases being played or judged, by agent
+}
+
+// settleTimeout bounds the wait of /getCaseStatus and /updateReports for the
+// agent's cases still being judged.
+const settleTimeout = 5 * time.Second
+
+// settle waits until no case of agent is still being played or judged. A
+// client moves on as soon as its connection ends, which may be before the
+// server has judged the case and stored the result: without this wait,
+// /updateReports could report without the last case.
+func (f *FuzzingServer) settle(agent string) {
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		f.mu.Lock()
+		n := f.running[agent]
+		f.mu.Unlock()
+		if n == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Results returns the results of every agent so far, by agent.
@@ -63,6 +85,7 @@ func (f *FuzzingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info, _ := json.Marshal(map[string]string{"id": c.ID, "description": c.Description})
 		f.sendText(w, r, string(info))
 	case "/getCaseStatus":
+		f.settle(agent)
 		status := map[string]string{"behavior": "UNKNOWN"}
 		if i, err := strconv.Atoi(q.Get("case")); err == nil {
 			f.mu.Lock()
@@ -81,6 +104,7 @@ func (f *FuzzingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.runCase(w, r, agent, i)
 	case "/updateReports":
+		f.settle(agent)
 		if f.OnUpdateReports != nil {
 			f.OnUpdateReports(agent)
 		}
@@ -99,6 +123,19 @@ func (f *FuzzingServer) caseAt(s string) *Case {
 }
 
 func (f *FuzzingServer) runCase(w http.ResponseWriter, r *http.Request, agent string, i int) {
+	// Count the case as running before the handshake answer, so the client
+	// cannot ask for the reports before it counts.
+	f.mu.Lock()
+	if f.running == nil {
+		f.running = make(map[string]int)
+	}
+	f.running[agent]++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.running[agent]--
+		f.mu.Unlock()
+	}()
 	nc, br, err := upgradeRaw(w, r)
 	if err != nil {
 		return
