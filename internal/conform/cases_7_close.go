@@ -53,7 +53,7 @@ func close7Case(id, desc, expect string, codes []int, clean bool, open func(s *S
 		Open: func(s *Session) {
 			s.SuppressClose = true
 			s.Expected = []Outcome{{OK, nil}}
-			s.ExpectedClose = CloseExpectation{ClosedByMe: true, Codes: codes, RequireClean: clean}
+			s.ExpectedClose = CloseExpectation{ClosedByMe: true, Codes: codes, RequireClean: clean, WrongCodeFails: true}
 			open(s)
 			s.KillAfter(close7Kill)
 		},
@@ -71,7 +71,7 @@ func init() {
 		Expectation: "The text message is echoed, then the connection closes cleanly with code 1000.",
 		Open: func(s *Session) {
 			s.Expected = []Outcome{{OK, []Event{Message(hello, false)}}}
-			s.ExpectedClose = CloseExpectation{ClosedByMe: true, Codes: normal, RequireClean: true}
+			s.ExpectedClose = CloseExpectation{ClosedByMe: true, Codes: normal, RequireClean: true, WrongCodeFails: true}
 			s.SendMessage(1, hello)
 			s.KillAfter(close7Kill)
 		},
@@ -118,7 +118,8 @@ func init() {
 				{OK, []Event{Message(big, false), Message(hello, false)}},
 				{NonStrict, nil},
 			}
-			s.ExpectedClose = CloseExpectation{ClosedByMe: true, Codes: normal, RequireClean: true}
+			s.ExpectedClose = CloseExpectation{ClosedByMe: true, Codes: normal, RequireClean: true, WrongCodeFails: true}
+			s.ExpectedClose.Informational = true
 			s.Verdict = Informational
 			s.VerdictText = "The close was handled before any message was echoed."
 			s.OnMessage = func(e Event) {
@@ -195,6 +196,8 @@ func init() {
 			[]int{close7Normal, code, close7ProtocolError}, false, func(s *Session) {
 				s.Verdict = Informational
 				s.VerdictText = "What happens is not defined by the spec."
+				s.ExpectedClose.Informational = true
+				s.ExpectedClose.WrongCodeFails = false
 				s.SendClose(code, "")
 			}))
 	}

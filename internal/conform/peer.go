@@ -190,5 +190,11 @@ func (s *Session) judge(c *Case) *Result {
 	default:
 		r.BehaviorClose, r.ResultClose = OK, "Connection was properly closed"
 	}
+	if r.BehaviorClose == WrongCode && want.WrongCodeFails {
+		r.Behavior, r.Result = Failed, r.ResultClose
+	}
+	if want.Informational {
+		r.BehaviorClose = Informational
+	}
 	return r
 }

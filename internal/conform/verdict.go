@@ -78,6 +78,12 @@ type CloseExpectation struct {
 	// wrong endpoint started the close (Autobahn's
 	// closedByWrongEndpointIsFatal, used by the UTF-8 cases).
 	WrongCloserFails bool
+	// WrongCodeFails makes the behaviour verdict FAILED too when the peer
+	// closed with a code not in Codes (the close cases of section 7).
+	WrongCodeFails bool
+	// Informational reports the close behaviour as INFORMATIONAL, for
+	// cases where the spec leaves it open.
+	Informational bool
 }
 
 // Result is the outcome of one case.
