@@ -14,29 +14,15 @@ import (
 func Mask(key [4]byte, pos int, b []byte) int {
 	pos &= 3
 	// Align the key with the first byte of b.
-	k32 := binary.LittleEndian.Uint32(key[:])
-	k32 = bits.RotateLeft32(k32, -8*pos)
+	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
+	done := 0
 	if len(b) >= 8 {
-		k64 := uint64(k32) | uint64(k32)<<32
-		for len(b) >= 32 {
-			v0 := binary.LittleEndian.Uint64(b) ^ k64
-			v1 := binary.LittleEndian.Uint64(b[8:]) ^ k64
-			v2 := binary.LittleEndian.Uint64(b[16:]) ^ k64
-			v3 := binary.LittleEndian.Uint64(b[24:]) ^ k64
-			binary.LittleEndian.PutUint64(b, v0)
-			binary.LittleEndian.PutUint64(b[8:], v1)
-			binary.LittleEndian.PutUint64(b[16:], v2)
-			binary.LittleEndian.PutUint64(b[24:], v3)
-			b = b[32:]
-		}
-		for len(b) >= 8 {
-			binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k64)
-			b = b[8:]
-		}
+		done = maskWords(uint64(k32)|uint64(k32)<<32, b)
 	}
-	// Eight-byte steps keep the key aligned, so only the tail moves pos.
-	for i := range b {
-		b[i] ^= byte(k32 >> (8 * uint(i&3)))
+	// Whole words keep the key aligned, so only the tail moves pos.
+	tail := b[done:]
+	for i := range tail {
+		tail[i] ^= byte(k32 >> (8 * uint(i&3)))
 	}
 	return (pos + len(b)) & 3
 }
@@ -49,24 +35,13 @@ func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
 	dst = dst[:len(src)]
 	pos &= 3
 	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
-	k64 := uint64(k32) | uint64(k32)<<32
-	for len(src) >= 32 {
-		v0 := binary.LittleEndian.Uint64(src) ^ k64
-		v1 := binary.LittleEndian.Uint64(src[8:]) ^ k64
-		v2 := binary.LittleEndian.Uint64(src[16:]) ^ k64
-		v3 := binary.LittleEndian.Uint64(src[24:]) ^ k64
-		binary.LittleEndian.PutUint64(dst, v0)
-		binary.LittleEndian.PutUint64(dst[8:], v1)
-		binary.LittleEndian.PutUint64(dst[16:], v2)
-		binary.LittleEndian.PutUint64(dst[24:], v3)
-		src, dst = src[32:], dst[32:]
+	done := 0
+	if len(src) >= 8 {
+		done = maskCopyWords(dst, src, uint64(k32)|uint64(k32)<<32)
 	}
-	for len(src) >= 8 {
-		binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(src)^k64)
-		src, dst = src[8:], dst[8:]
-	}
+	dst, src = dst[done:], src[done:]
 	for i := range src {
 		dst[i] = src[i] ^ byte(k32>>(8*uint(i&3)))
 	}
-	return (pos + len(src)) & 3
+	return (pos + done + len(src)) & 3
 }

@@ -63,7 +63,7 @@ func TestMaskReference(t *testing.T) {
 // modulo 4, as a running payload offset would be.
 func TestMaskPosNormalized(t *testing.T) {
 	key := maskKeys[3]
-	for _, pos := range []int{4, 5, 6, 7, 1001, 1 << 40} {
+	for _, pos := range []int{4, 5, 6, 7, 1001, 1<<30 + 3} {
 		for n := range 40 {
 			got := testData(n, 1)
 			want := bytes.Clone(got)
