@@ -1,0 +1,36 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+
+	"github.com/lxzan/gws"
+)
+
+// gwsImpl is lxzan/gws's server, echoing from OnMessage and returning each
+// message's pooled buffer with Close, as its README does. The accept loop
+// is gws's Server.RunListener, which spins logging errors once its
+// listener is closed; ours stops instead.
+var gwsImpl = Impl{Name: "gws", Serve: func(ln net.Listener) func() {
+	srv := gws.NewServer(gwsHandler{}, &gws.ServerOption{ReadMaxPayloadSize: maxMessage})
+	return acceptLoop(ln, func(c net.Conn) {
+		br := bufio.NewReaderSize(c, 4096) // gws's default ReadBufferSize
+		r, err := http.ReadRequest(br)
+		if err != nil {
+			c.Close()
+			return
+		}
+		srv.OnRequest(c, br, r)
+	})
+}}
+
+// gwsHandler echoes every message and answers pings.
+type gwsHandler struct{ gws.BuiltinEventHandler }
+
+func (gwsHandler) OnPing(s *gws.Conn, p []byte) { s.WritePong(p) }
+
+func (gwsHandler) OnMessage(s *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	s.WriteMessage(m.Opcode, m.Bytes())
+}

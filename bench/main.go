@@ -1,0 +1,96 @@
+// Command bench measures the WebSocket echo servers of wsx and its Go peers
+// against a raw TCP ceiling, and rewrites BENCHMARKS.md at the repository
+// root.
+//
+//	cd bench && go run .                 # everything, 3 repetitions
+//	go run . -quick                      # a short run of the same tables
+//	go run . -impl raw,wsx,gorilla -scenario echo/64conn
+//
+// Each server runs in a child process (this binary's hidden "serve"
+// subcommand) pinned to CPU 0; the load client, the same for every
+// WebSocket server, runs here pinned to CPU 1; both with GOMAXPROCS=1.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		if err := serveMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the flags, measures the selected scenarios and writes the
+// report.
+func run() error {
+	quick := flag.Bool("quick", false, "short run: brief warm-up and measuring window")
+	implFilter := flag.String("impl", "", "comma-separated implementations to run (default all)")
+	scFilter := flag.String("scenario", "", "comma-separated scenarios or scenario/cell prefixes (default all)")
+	reps := flag.Int("reps", 3, "repetitions per cell and implementation")
+	warm := flag.Duration("warm", 0, "warm-up per measurement (default 500ms, quick 100ms)")
+	measure := flag.Duration("measure", 0, "measuring window per measurement (default 2s, quick 300ms)")
+	out := flag.String("out", "../BENCHMARKS.md", "report file to rewrite")
+	noPin := flag.Bool("nopin", false, "do not pin server and client to CPUs")
+	flag.Parse()
+
+	cfg := &Config{Warm: 500 * time.Millisecond, Measure: 2 * time.Second, Reps: max(*reps, 1), Quick: *quick}
+	if *quick {
+		cfg.Warm, cfg.Measure = 100*time.Millisecond, 300*time.Millisecond
+	}
+	if *warm > 0 {
+		cfg.Warm = *warm
+	}
+	if *measure > 0 {
+		cfg.Measure = *measure
+	}
+	list, err := selectImpls(*implFilter)
+	if err != nil {
+		return err
+	}
+
+	m := thisMachine()
+	runtime.GOMAXPROCS(1)
+	if err := raiseFileLimit(); err != nil {
+		return err
+	}
+	pin := !*noPin && canPin()
+	if pin {
+		if err := pinProcess(clientCPU); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(os.Stderr, "bench: not pinning to CPUs")
+	}
+
+	var results []scenarioResult
+	for i := range scenarios {
+		sc := &scenarios[i]
+		if cells := selectCells(*sc, *scFilter); len(cells) > 0 {
+			results = append(results, runScenario(sc, cells, list, cfg, pin))
+		}
+	}
+	if len(results) == 0 {
+		return fmt.Errorf("no scenario matches %q", *scFilter)
+	}
+	var buf bytes.Buffer
+	writeReport(&buf, m, cfg, results)
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "wrote", *out)
+	return nil
+}

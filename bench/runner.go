@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// cellResult holds every measurement of one scenario cell.
+type cellResult struct {
+	Cell Cell
+	Rows []implResult // in report order
+}
+
+// implResult holds one implementation's repetitions of a cell.
+type implResult struct {
+	Impl    string
+	Raw     bool
+	Samples [][]float64 // one per successful repetition, as Scenario.Metrics
+	Err     error       // the last failure, if any
+}
+
+// scenarioResult holds the results of one scenario's selected cells.
+type scenarioResult struct {
+	Scenario *Scenario
+	Cells    []cellResult
+}
+
+// runScenario measures the cells of sc for every implementation in list.
+// Repetitions are interleaved, and each starts its implementations at a
+// different place in list, so slow drift in the machine's load spreads
+// over all of them.
+func runScenario(sc *Scenario, cells []Cell, list []Impl, cfg *Config, pin bool) scenarioResult {
+	res := scenarioResult{Scenario: sc}
+	for _, cell := range cells {
+		cr := cellResult{Cell: cell, Rows: make([]implResult, len(list))}
+		for i, im := range list {
+			cr.Rows[i] = implResult{Impl: im.Name, Raw: im.Raw}
+		}
+		for rep := range cfg.Reps {
+			for k := range list {
+				i := (k + rep) % len(list)
+				v, err := runOnce(sc, list[i], cell, cfg, pin)
+				row := &cr.Rows[i]
+				if err != nil {
+					row.Err = err
+					fmt.Fprintf(os.Stderr, "%s/%s %s rep %d: %v\n", sc.Name, cell.Name, list[i].Name, rep+1, err)
+					continue
+				}
+				row.Samples = append(row.Samples, v)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "%s/%s done\n", sc.Name, cell.Name)
+		res.Cells = append(res.Cells, cr)
+	}
+	return res
+}
+
+// runOnce measures one repetition of cell against a fresh server process.
+func runOnce(sc *Scenario, im Impl, cell Cell, cfg *Config, pin bool) ([]float64, error) {
+	srv, err := startServer(im, pin)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	return sc.Run(srv, im, cell, cfg)
+}
