@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/wsx-go/websocket/internal/frame"
 	"github.com/wsx-go/websocket/internal/protocol"
 )
 
@@ -73,10 +74,15 @@ type Conn struct {
 	state       atomic.Int32
 	abortFunc   func() // closeTCP, allocated once for context.AfterFunc
 
-	// Reading; guarded by readMu.
+	// Reading; guarded by readMu. Bytes read but not yet used are
+	// rbuf[rpos:rend]. rbuf is rsmall while the connection is idle, and a
+	// buffer from rpool (rpooled) while bytes arrive faster than that holds.
 	readMu      chanLock
 	rbuf        []byte
 	rpos, rend  int
+	rpooled     *[]byte
+	rpool       *bufferPool
+	rsmall      [smallReadSize]byte
 	recv        protocol.Receiver
 	frameLeft   int64 // unread payload bytes of the current data frame
 	frameMask   [4]byte
@@ -89,19 +95,16 @@ type Conn struct {
 	textCarry   []byte         // bytes of a code point split between frames
 
 	// Writing.
-	msgMu     chanLock   // held for a whole data message
-	frameMu   sync.Mutex // held for one frame; guards the fields below
-	wbuf      []byte
-	vec       net.Buffers // a vectored write in progress
-	vecArr    [2][]byte
-	writeErr  error // sticky
+	msgMu     chanLock    // held for a whole data message
+	frameMu   sync.Mutex  // held for one frame; guards the fields below
+	wpool     *bufferPool // buffers frames are written through, while written
+	writeErr  error       // sticky
 	closeSent bool
 	masks     MaskGenerator
 
 	// Closing.
 	closeMu   sync.Mutex
 	peerClose *CloseError
-	closeRcvd chan struct{} // closed when the peer's close frame is read
 	done      chan struct{} // closed when the TCP connection is closed
 	doneOnce  sync.Once
 
@@ -112,16 +115,29 @@ type Conn struct {
 // buffered holds bytes already read past the handshake.
 func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 	c := &Conn{
-		nc:        nc,
-		client:    client,
-		opts:      opts,
-		readMu:    newChanLock(),
-		msgMu:     newChanLock(),
-		closeRcvd: make(chan struct{}),
-		done:      make(chan struct{}),
+		nc:     nc,
+		client: client,
+		opts:   opts,
+		readMu: newChanLock(),
+		msgMu:  newChanLock(),
+		done:   make(chan struct{}),
 	}
 	c.abortFunc = c.closeTCP
-	c.rbuf = make([]byte, max(opts.ReadBufferSize, len(buffered)))
+	c.rpool = poolFor(opts.ReadBufferSize)
+	c.wpool = poolFor(frame.MaxHeaderSize + opts.WriteBufferSize)
+	c.rbuf = c.rsmall[:]
+	if len(buffered) > len(c.rsmall) {
+		var b *[]byte
+		if len(buffered) <= c.rpool.size {
+			b = c.rpool.get()
+		} else {
+			// Longer than a pooled buffer: a buffer of its own, which
+			// the pool refuses once it is emptied.
+			own := make([]byte, len(buffered))
+			b = &own
+		}
+		c.rbuf, c.rpooled = *b, b
+	}
 	c.rend = copy(c.rbuf, buffered)
 	c.recv = protocol.Receiver{
 		MaxFrameSize:   opts.MaxFrameSize,
@@ -233,3 +249,43 @@ func (l chanLock) tryLock() bool {
 }
 
 func (l chanLock) unlock() { <-l }
+
+// smallReadSize is the size of the buffer an idle connection reads through:
+// room for the header of any frame and for a whole short message, so that
+// an idle connection holds no pooled read buffer.
+const smallReadSize = 72
+
+// A bufferPool holds buffers of one size, so that connections hold their
+// read and write buffers only while they use them.
+type bufferPool struct {
+	size int
+	pool sync.Pool
+}
+
+// bufferPools maps a buffer size to its *bufferPool.
+var bufferPools sync.Map
+
+// poolFor returns the pool of buffers of size bytes.
+func poolFor(size int) *bufferPool {
+	if p, ok := bufferPools.Load(size); ok {
+		return p.(*bufferPool)
+	}
+	p, _ := bufferPools.LoadOrStore(size, &bufferPool{size: size})
+	return p.(*bufferPool)
+}
+
+// get returns a buffer of p.size bytes.
+func (p *bufferPool) get() *[]byte {
+	if b, ok := p.pool.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, p.size)
+	return &b
+}
+
+// put returns b to the pool; a buffer of another size is dropped.
+func (p *bufferPool) put(b *[]byte) {
+	if len(*b) == p.size {
+		p.pool.Put(b)
+	}
+}

@@ -48,10 +48,13 @@ type Options struct {
 	OutgoingFrameSize int64
 	// ReadBufferSize is the size of the buffer frames are read through.
 	// Payloads at least this long are read straight into the destination.
+	// The buffer comes from a pool shared by the connections, and is held
+	// only while bytes are buffered: an idle connection holds none.
 	// Default 4 KiB; at least 256 bytes.
 	ReadBufferSize int
 	// WriteBufferSize is the size of the buffer frames are written
-	// through. Default 16 KiB; at least 256 bytes.
+	// through. Like the read buffer it comes from a pool, and is held only
+	// while a frame is written. Default 16 KiB; at least 256 bytes.
 	WriteBufferSize int
 	// CloseTimeout bounds the close handshake. Default 5 seconds.
 	CloseTimeout time.Duration

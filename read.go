@@ -54,6 +54,7 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 			}
 		}
 		if !c.recv.InMessage() {
+			c.releaseReadBuffer()
 			return typ, buf, nil
 		}
 		if err := c.nextDataFrame(); err != nil {
@@ -163,6 +164,7 @@ func (c *Conn) discardMessage() error {
 func (c *Conn) discardFrame() error {
 	for c.frameLeft > 0 {
 		if c.rpos == c.rend {
+			c.growReadBuffer()
 			if err := c.fill(1); err != nil {
 				return c.failRead(err)
 			}
@@ -181,6 +183,8 @@ func (c *Conn) nextDataFrame() error {
 		if c.readErr != nil {
 			return c.readErr
 		}
+		// Between frames: an idle connection waits in the small buffer.
+		c.releaseReadBuffer()
 		if err := c.fill(2); err != nil {
 			return c.failRead(err)
 		}
@@ -225,7 +229,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 	case c.rpos < c.rend:
 		n = copy(p, c.rbuf[c.rpos:c.rend])
 		c.rpos += n
-	case len(p) >= len(c.rbuf):
+	case len(p) >= c.opts.ReadBufferSize:
 		// Long payloads skip the buffer.
 		var err error
 		n, err = c.nc.Read(p)
@@ -236,6 +240,9 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 			return 0, c.failRead(err)
 		}
 	default:
+		// Within a frame more bytes are on their way: read them through
+		// a full-size buffer.
+		c.growReadBuffer()
 		if err := c.fill(1); err != nil {
 			return 0, c.failRead(err)
 		}
@@ -259,10 +266,15 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 }
 
 // fill reads from the network until at least n bytes are buffered; n is at
-// most the size of a control frame with its header.
+// most the size of a control frame with its header. It moves from the small
+// buffer to a full-size one when n bytes do not fit the small buffer, or
+// when the last read filled it, a sign that more bytes are waiting.
 func (c *Conn) fill(n int) error {
 	if c.rend-c.rpos >= n {
 		return nil
+	}
+	if c.rpooled == nil && (n > len(c.rbuf) || c.rend == len(c.rbuf) && c.rpos < c.rend) {
+		c.growReadBuffer()
 	}
 	if n > len(c.rbuf) {
 		return errors.New("websocket: internal error: read buffer smaller than a control frame")
@@ -324,7 +336,6 @@ func (c *Conn) readPeerClose(p []byte) error {
 	c.peerClose = ce
 	c.closeMu.Unlock()
 	c.readErr = ce
-	close(c.closeRcvd)
 	deadline := time.Now().Add(c.opts.CloseTimeout)
 	// RFC 6455 §5.5.1: answer with a close frame, echoing the code.
 	sent, werr := c.sendClose(CloseCode(code), "", deadline)
@@ -389,12 +400,35 @@ func (c *Conn) lingerClose(deadline time.Time) {
 // deadline passes.
 func (c *Conn) awaitEOF(deadline time.Time) {
 	c.nc.SetReadDeadline(deadline)
+	c.rpos, c.rend = 0, 0
+	c.growReadBuffer()
 	for {
-		c.rpos, c.rend = 0, 0
 		if _, err := c.nc.Read(c.rbuf); err != nil {
-			return
+			break
 		}
 	}
+	c.releaseReadBuffer()
+}
+
+// growReadBuffer moves the buffered bytes from the small buffer to a
+// full-size one, unless rbuf is full-size already.
+func (c *Conn) growReadBuffer() {
+	if c.rpooled != nil {
+		return
+	}
+	b := c.rpool.get()
+	c.rend = copy(*b, c.rbuf[c.rpos:c.rend])
+	c.rbuf, c.rpooled, c.rpos = *b, b, 0
+}
+
+// releaseReadBuffer gives a full-size buffer back to the pool once it is
+// empty, so that an idle connection holds none.
+func (c *Conn) releaseReadBuffer() {
+	if c.rpooled == nil || c.rpos < c.rend {
+		return
+	}
+	c.rpool.put(c.rpooled)
+	c.rbuf, c.rpooled, c.rpos, c.rend = c.rsmall[:], nil, 0, 0
 }
 
 // messageReader streams one message for Reader.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -133,43 +134,46 @@ func (c *Conn) sendClose(code CloseCode, reason string, deadline time.Time) (boo
 }
 
 // writeFrameLocked writes one frame; c.frameMu is held. A failed write
-// leaves the stream unusable, so it closes the connection.
+// leaves the stream unusable, so it closes the connection. The write buffer
+// is taken from its pool for the frame only, so that an idle connection
+// holds none.
 func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
-	if c.wbuf == nil {
-		c.wbuf = make([]byte, frame.MaxHeaderSize+c.opts.WriteBufferSize)
-	}
+	wpooled := c.wpool.get()
+	wbuf := *wpooled
 	h := frame.Header{Fin: fin, Opcode: op, Length: int64(len(p))}
 	if c.client {
 		h.Masked = true
 		h.Mask = c.masks.NextMask()
 	}
-	n := frame.Put(c.wbuf, h)
+	n := frame.Put(wbuf, h)
 	var err error
 	switch {
-	case n+len(p) <= len(c.wbuf):
+	case n+len(p) <= len(wbuf):
 		// Header and payload in one write.
 		if h.Masked {
-			frame.MaskCopy(c.wbuf[n:], p, h.Mask, 0)
+			frame.MaskCopy(wbuf[n:], p, h.Mask, 0)
 		} else {
-			copy(c.wbuf[n:], p)
+			copy(wbuf[n:], p)
 		}
-		_, err = c.nc.Write(c.wbuf[:n+len(p)])
+		_, err = c.nc.Write(wbuf[:n+len(p)])
 	case !h.Masked:
 		// A long unmasked payload: one vectored write, no copy.
-		c.vecArr = [2][]byte{c.wbuf[:n], p}
-		c.vec = c.vecArr[:]
-		_, err = c.vec.WriteTo(c.nc)
-		c.vecArr = [2][]byte{}
+		v := vecWrites.Get().(*vecWrite)
+		v.arr = [2][]byte{wbuf[:n], p}
+		v.vec = v.arr[:]
+		_, err = v.vec.WriteTo(c.nc)
+		v.arr = [2][]byte{}
+		vecWrites.Put(v)
 	default:
 		// A long masked payload is masked through a buffer, the header
 		// going out with the first piece. When wbuf is small, a pooled
 		// 64 KiB buffer cuts the system calls per megabyte from 64 to 16.
-		buf := c.wbuf
+		buf := wbuf
 		var pooled *[]byte
 		if len(buf) < maskBufferSize {
 			pooled = maskBuffers.Get().(*[]byte)
 			buf = *pooled
-			copy(buf, c.wbuf[:n])
+			copy(buf, wbuf[:n])
 		}
 		pos := 0
 		for len(p) > 0 && err == nil {
@@ -182,6 +186,7 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
 			maskBuffers.Put(pooled)
 		}
 	}
+	c.wpool.put(wpooled)
 	if err != nil {
 		c.writeErr = err
 		c.closeTCP()
@@ -230,6 +235,16 @@ var writerBuffers = sync.Pool{New: func() any {
 	b := make([]byte, writerBufferSize)
 	return &b
 }}
+
+// A vecWrite is a vectored write of a frame header and its payload, from
+// vecWrites for the time of the write: net.Buffers.WriteTo needs them on
+// the heap.
+type vecWrite struct {
+	vec net.Buffers
+	arr [2][]byte
+}
+
+var vecWrites = sync.Pool{New: func() any { return new(vecWrite) }}
 
 var errWriterClosed = errors.New("websocket: write to a closed message writer")
 
