@@ -29,11 +29,17 @@ type echoConn struct {
 // dialEcho connects to addr and prepares round trips of size-byte
 // messages.
 func dialEcho(addr string, raw bool, size int) (*echoConn, error) {
+	return dialEchoBuf(addr, raw, size, 64<<10)
+}
+
+// dialEchoBuf is dialEcho with a read buffer of bufSize bytes, smaller for
+// the scenarios that hold many connections open.
+func dialEchoBuf(addr string, raw bool, size, bufSize int) (*echoConn, error) {
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &echoConn{nc: nc, br: bufio.NewReaderSize(nc, 64<<10), raw: raw, size: size, buf: make([]byte, size)}
+	c := &echoConn{nc: nc, br: bufio.NewReaderSize(nc, bufSize), raw: raw, size: size, buf: make([]byte, size)}
 	payload := make([]byte, size)
 	for i := range payload {
 		payload[i] = byte(i)

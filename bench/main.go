@@ -1,10 +1,13 @@
-// Command bench measures the WebSocket echo servers of wsx and its Go peers
+// Command bench measures the WebSocket servers of wsx and its Go peers
 // against a raw TCP ceiling, and rewrites BENCHMARKS.md at the repository
-// root.
+// root. The scenarios: echo round trips, idle memory per connection,
+// broadcast to many connections, and in-process micro-benchmarks of
+// masking and UTF-8 validation.
 //
 //	cd bench && go run .                 # everything, 3 repetitions
 //	go run . -quick                      # a short run of the same tables
 //	go run . -impl raw,wsx,gorilla -scenario echo/64conn
+//	go run . -quick -scenario idle,broadcast,micro -out /tmp/b.md
 //
 // Each server runs in a child process (this binary's hidden "serve"
 // subcommand) pinned to CPU 0; the load client, the same for every
@@ -79,7 +82,7 @@ func run() error {
 	var results []scenarioResult
 	for i := range scenarios {
 		sc := &scenarios[i]
-		if cells := selectCells(*sc, *scFilter); len(cells) > 0 {
+		if cells := selectCells(*sc, *scFilter, *quick); len(cells) > 0 {
 			results = append(results, runScenario(sc, cells, list, cfg, pin))
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -17,7 +18,9 @@ func writeReport(w io.Writer, m machine, cfg *Config, results []scenarioResult) 
 	fmt.Fprintf(w, "- Per measurement: %v warm-up, %v measured; %d repetitions, median shown with the min–max spread\n",
 		cfg.Warm, cfg.Measure, cfg.Reps)
 	fmt.Fprintf(w, "- `raw` is the ceiling: the same client loop over plain TCP with a 4-byte length prefix instead of a WebSocket header\n")
-	fmt.Fprintf(w, "- ×best and ×raw compare each implementation's median %s with the best WebSocket implementation's and with raw TCP's\n\n", "first metric")
+	fmt.Fprintf(w, "- ×best and ×raw compare each implementation's median %s with the best WebSocket implementation's and with raw TCP's; "+
+		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n", "first metric")
+	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo and micro; idle and broadcast count a fixed amount of work (see each section)\n\n")
 	for _, sr := range results {
 		writeScenario(w, sr)
 	}
@@ -37,7 +40,7 @@ func writeScenario(w io.Writer, sr scenarioResult) {
 				head = append(head, mt.Name+" min–max")
 			}
 		}
-		head = append(head, "×best", "×raw")
+		head = append(head, "×best", "×"+sc.refName())
 		writeRow(w, head)
 		writeRow(w, separator(len(head)))
 		best, raw := references(sc, cr)
@@ -55,17 +58,29 @@ func writeSummary(w io.Writer, sr scenarioResult) {
 		return
 	}
 	sc := sr.Scenario
+	// The columns are every row name of any cell, in first-seen order:
+	// scenarios with Subjects measure different rows in different cells.
 	head := []string{"cell"}
-	for _, row := range sr.Cells[0].Rows {
-		head = append(head, row.Impl)
+	for _, cr := range sr.Cells {
+		for _, row := range cr.Rows {
+			if !slices.Contains(head[1:], row.Impl) {
+				head = append(head, row.Impl)
+			}
+		}
 	}
-	fmt.Fprintf(w, "Summary: median %s (×raw).\n\n", sc.Metrics[0].Name)
+	fmt.Fprintf(w, "Summary: median %s (×%s).\n\n", sc.Metrics[0].Name, sc.refName())
 	writeRow(w, head)
 	writeRow(w, separator(len(head)))
 	for _, cr := range sr.Cells {
 		_, raw := references(sc, cr)
 		line := []string{cr.Cell.Name}
-		for _, row := range cr.Rows {
+		for _, name := range head[1:] {
+			i := slices.IndexFunc(cr.Rows, func(r implResult) bool { return r.Impl == name })
+			if i < 0 {
+				line = append(line, "—")
+				continue
+			}
+			row := cr.Rows[i]
 			if len(row.Samples) == 0 {
 				line = append(line, "failed")
 				continue

@@ -31,7 +31,12 @@ type scenarioResult struct {
 // over all of them.
 func runScenario(sc *Scenario, cells []Cell, list []Impl, cfg *Config, pin bool) scenarioResult {
 	res := scenarioResult{Scenario: sc}
+	all := list
 	for _, cell := range cells {
+		list := all
+		if sc.Subjects != nil {
+			list = sc.Subjects(cell, all)
+		}
 		cr := cellResult{Cell: cell, Rows: make([]implResult, len(list))}
 		for i, im := range list {
 			cr.Rows[i] = implResult{Impl: im.Name, Raw: im.Raw}
@@ -55,9 +60,17 @@ func runScenario(sc *Scenario, cells []Cell, list []Impl, cfg *Config, pin bool)
 	return res
 }
 
-// runOnce measures one repetition of cell against a fresh server process.
+// runOnce measures one repetition of cell against a fresh server process,
+// or in this process for a NoServer scenario.
 func runOnce(sc *Scenario, im Impl, cell Cell, cfg *Config, pin bool) ([]float64, error) {
-	srv, err := startServer(im, pin)
+	if sc.NoServer {
+		return sc.Run(nil, im, cell, cfg)
+	}
+	var extra []string
+	if sc.ServerArgs != nil {
+		extra = sc.ServerArgs(cell, cfg)
+	}
+	srv, err := startServer(im, pin, extra...)
 	if err != nil {
 		return nil, err
 	}

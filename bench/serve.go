@@ -1,22 +1,36 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
+	"strings"
 )
 
-// serveMain is the hidden subcommand "serve -impl NAME -addr ADDR [-cpu N]"
+// serveMain is the hidden subcommand
+//
+//	serve -impl NAME -addr ADDR [-cpu N] [-broadcast K -size S -conns N]
+//
 // the harness runs each server as. It prints the listening address on
-// the first line of stdout and serves until stdin is closed.
+// the first line of stdout and serves until stdin is closed. With
+// -broadcast it serves the broadcast mode of scenario_broadcast.go
+// instead of echoing.
+//
+// Every line "stats" written to its stdin makes it collect garbage and
+// print its runtime statistics as one line of JSON (a serveStats) on
+// stdout.
 func serveMain(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	name := fs.String("impl", "", "implementation to serve")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	cpu := fs.Int("cpu", -1, "pin the server to this CPU (-1: do not pin)")
+	bcast := fs.Int("broadcast", 0, "broadcast mode: send this many messages to every connection on each trigger")
+	size := fs.Int("size", 1<<10, "broadcast message size in bytes")
+	conns := fs.Int("conns", 1, "broadcast: connections to wait for before broadcasting")
 	fs.Parse(args)
 
 	im, err := lookupImpl(*name)
@@ -36,9 +50,42 @@ func serveMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	stop := im.Serve(ln)
+	var stop func()
+	if *bcast > 0 {
+		srv, ok := broadcastServers[im.Name]
+		if !ok {
+			return fmt.Errorf("%s has no broadcast mode", im.Name)
+		}
+		stop = srv(ln, broadcastConfig{Conns: *conns, Msgs: *bcast, Payload: broadcastPayload(*size)})
+	} else {
+		stop = im.Serve(ln)
+	}
 	fmt.Println(ln.Addr())
-	io.Copy(io.Discard, os.Stdin)
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "stats" {
+			b, _ := json.Marshal(readServeStats())
+			fmt.Printf("%s\n", b)
+		}
+	}
 	stop()
 	return nil
+}
+
+// serveStats is what a server reports on request: the memory its heap
+// spans and goroutine stacks hold after a collection, and its goroutines.
+type serveStats struct {
+	HeapInuse    uint64
+	StackInuse   uint64
+	NumGoroutine int
+}
+
+// readServeStats collects garbage twice, so objects freed by finalizers
+// are gone too, and reads the runtime statistics.
+func readServeStats() serveStats {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return serveStats{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, NumGoroutine: runtime.NumGoroutine()}
 }
