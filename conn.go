@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/wsx-go/websocket/internal/frame"
 	"github.com/wsx-go/websocket/internal/protocol"
@@ -77,12 +78,22 @@ type Conn struct {
 	// Reading; guarded by readMu. Bytes read but not yet used are
 	// rbuf[rpos:rend]. rbuf is rsmall while the connection is idle, and a
 	// buffer from rpool (rpooled) while bytes arrive faster than that holds.
+	// On a TCP or Unix socket, raw is set and reads go through rawRead
+	// (readRaw), which sees when no bytes are waiting: there the pooled
+	// buffer is held whenever bytes are read and given back only while the
+	// read waits.
 	readMu      chanLock
 	rbuf        []byte
 	rpos, rend  int
 	rpooled     *[]byte
 	rpool       *bufferPool
 	rsmall      [smallReadSize]byte
+	raw         syscall.RawConn
+	rawRead     func(fd uintptr) bool // c.readRaw, made once
+	rawN        int                   // readRaw's results
+	rawErr      error
+	rawWaited   bool // the current read has waited for the socket
+	rawFlowing  bool // the last read found bytes without waiting
 	recv        protocol.Receiver
 	frameLeft   int64 // unread payload bytes of the current data frame
 	frameMask   [4]byte
@@ -139,6 +150,7 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 		c.rbuf, c.rpooled = *b, b
 	}
 	c.rend = copy(c.rbuf, buffered)
+	c.setupRawRead()
 	c.recv = protocol.Receiver{
 		MaxFrameSize:   opts.MaxFrameSize,
 		MaxMessageSize: opts.MaxMessageSize,

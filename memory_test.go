@@ -316,3 +316,77 @@ func appendMaskedFrame(b []byte, op frame.Opcode, p []byte) []byte {
 	frame.Mask(h.Mask, 0, b[n:])
 	return b
 }
+
+// TestRawReadBufferSwitch is TestReadBufferSwitch over a TCP connection,
+// which the Conn reads through its raw socket: the bytes arrive in chunks of
+// many sizes, often making reads wait part-way through a header or payload,
+// where the Conn gives its pooled buffer back and takes one again.
+func TestRawReadBufferSwitch(t *testing.T) {
+	lengths := []int{0, 1, 16, 50, 58, 59, 60, 65, 66, 71, 72, 73, 125, 126, 200, 255, 256, 257, 1000, 4095, 4096, 4097, 9000, 70000}
+	var wire []byte
+	var want [][]byte
+	for i, n := range lengths {
+		p := make([]byte, n)
+		for j := range p {
+			p[j] = byte(i + j)
+		}
+		want = append(want, p)
+		wire = appendMaskedFrame(wire, frame.OpBinary, p)
+		ping := bytes.Repeat([]byte{'p'}, i*125/len(lengths)+1)
+		wire = appendMaskedFrame(wire, frame.OpPing, ping)
+	}
+	wire = appendMaskedFrame(wire, frame.OpClose, frame.AppendClose(nil, 1000, ""))
+	for _, chunk := range []int{7, 71, 73, 300, 5000} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := ln.Accept()
+		ln.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newConn(nc, false, (&Options{CloseTimeout: time.Second}).withDefaults(), nil)
+		if c.raw == nil && runtime.GOOS != "windows" && runtime.GOOS != "plan9" {
+			t.Fatal("a TCP connection is not read through its raw socket")
+		}
+		go io.Copy(io.Discard, peer) // the pongs and the close
+		go func() {
+			for i, rest := 0, wire; len(rest) > 0; i++ {
+				n := min(chunk, len(rest))
+				if _, err := peer.Write(rest[:n]); err != nil {
+					return
+				}
+				rest = rest[n:]
+				if i%16 == 0 {
+					time.Sleep(50 * time.Microsecond)
+				}
+			}
+			peer.(*net.TCPConn).CloseWrite()
+		}()
+		var buf []byte
+		for i, w := range want {
+			_, p, err := c.ReadInto(context.Background(), buf)
+			if err != nil {
+				t.Fatalf("chunk %d: message %d: %v", chunk, i, err)
+			}
+			if !bytes.Equal(p, w) {
+				t.Fatalf("chunk %d: message %d differs", chunk, i)
+			}
+			if c.rpooled != nil && c.rpos == c.rend {
+				t.Fatalf("chunk %d: message %d: a pooled buffer is held with nothing in it", chunk, i)
+			}
+			buf = p
+		}
+		_, _, err = c.ReadInto(context.Background(), buf)
+		if CloseStatus(err) != CloseNormal {
+			t.Fatalf("chunk %d: got %v, want the peer's close", chunk, err)
+		}
+		c.Abort()
+		peer.Close()
+	}
+}

@@ -286,7 +286,7 @@ func (c *Conn) fill(n int) error {
 		c.rpos = 0
 	}
 	for c.rend-c.rpos < n {
-		m, err := c.nc.Read(c.rbuf[c.rend:])
+		m, err := c.readNet()
 		c.rend += m
 		if err != nil && c.rend-c.rpos < n {
 			if err == io.EOF && c.rend > c.rpos {
@@ -296,6 +296,20 @@ func (c *Conn) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// readNet reads from the network into c.rbuf[c.rend:]. On a raw socket
+// the read may first move the buffered bytes to a full-size buffer, or,
+// while it waits for the peer, to the small one.
+func (c *Conn) readNet() (int, error) {
+	if c.raw == nil {
+		return c.nc.Read(c.rbuf[c.rend:])
+	}
+	c.rawN, c.rawErr, c.rawWaited = 0, nil, false
+	if err := c.raw.Read(c.rawRead); err != nil {
+		return 0, err
+	}
+	return c.rawN, c.rawErr
 }
 
 // readControl reads a control frame's payload and acts on it.
@@ -429,6 +443,18 @@ func (c *Conn) releaseReadBuffer() {
 	}
 	c.rpool.put(c.rpooled)
 	c.rbuf, c.rpooled, c.rpos, c.rend = c.rsmall[:], nil, 0, 0
+}
+
+// shrinkReadBuffer moves the buffered bytes from a full-size buffer back to
+// the small one, when they fit, and gives the full-size buffer back to the
+// pool.
+func (c *Conn) shrinkReadBuffer() {
+	if c.rpooled == nil || c.rend-c.rpos > len(c.rsmall) {
+		return
+	}
+	n := copy(c.rsmall[:], c.rbuf[c.rpos:c.rend])
+	c.rpool.put(c.rpooled)
+	c.rbuf, c.rpooled, c.rpos, c.rend = c.rsmall[:], nil, 0, n
 }
 
 // messageReader streams one message for Reader.
