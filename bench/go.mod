@@ -2,7 +2,10 @@ module github.com/wsx-go/websocket/bench
 
 go 1.26.0
 
-replace github.com/wsx-go/websocket => ../
+replace (
+	github.com/wsx-go/websocket => ../
+	github.com/wsx-go/websocket/peers => ../peers
+)
 
 require (
 	github.com/coder/websocket v1.8.15
@@ -11,6 +14,7 @@ require (
 	github.com/lesismal/nbio v1.6.8
 	github.com/lxzan/gws v1.8.9
 	github.com/wsx-go/websocket v0.0.0-00010101000000-000000000000
+	github.com/wsx-go/websocket/peers v0.0.0-00010101000000-000000000000
 	golang.org/x/sys v0.49.0
 )
 

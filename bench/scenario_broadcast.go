@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/wsx-go/websocket/peers"
 	"io"
 	"net"
 	"net/http"
@@ -283,7 +284,7 @@ func wsxBroadcast(ln net.Listener, bc broadcastConfig) func() {
 func gorillaBroadcast(ln net.Listener, bc broadcastConfig) func() {
 	var h hub[*gorilla.Conn]
 	return serveHTTP(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := gorillaUpgrader.Upgrade(w, r, nil)
+		c, err := peers.GorillaUpgrader.Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}
