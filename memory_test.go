@@ -249,44 +249,14 @@ func rawEcho(nc net.Conn) error {
 // or reordering any, and hold no pooled buffer once a message is read and
 // nothing more is buffered.
 func TestReadBufferSwitch(t *testing.T) {
-	lengths := []int{0, 1, 16, 50, 58, 59, 60, 65, 66, 71, 72, 73, 125, 126, 200, 255, 256, 257, 1000, 4095, 4096, 4097, 9000, 70000}
-	var wire []byte
-	var want [][]byte
-	for i, n := range lengths {
-		p := make([]byte, n)
-		for j := range p {
-			p[j] = byte(i + j)
-		}
-		want = append(want, p)
-		wire = appendMaskedFrame(wire, frame.OpBinary, p)
-		ping := bytes.Repeat([]byte{'p'}, i*125/len(lengths)+1)
-		wire = appendMaskedFrame(wire, frame.OpPing, ping)
-	}
-	wire = appendMaskedFrame(wire, frame.OpClose, frame.AppendClose(nil, 1000, ""))
+	wire, want := bufferSwitchScript()
 	for _, rbs := range []int{0, 256} {
 		for _, chunk := range []int{0, 1, 7, 71, 72, 73, 300, 5000} {
 			for _, buffered := range []int{0, 10, 72, 100, 256, 5000} {
 				opts := (&Options{ReadBufferSize: rbs, CloseTimeout: time.Second}).withDefaults()
 				nc := &scriptedConn{data: wire[buffered:], chunk: chunk}
 				c := newConn(nc, false, opts, wire[:buffered])
-				var buf []byte
-				for i, w := range want {
-					_, p, err := c.ReadInto(context.Background(), buf)
-					if err != nil {
-						t.Fatalf("rbs %d chunk %d buffered %d: message %d: %v", rbs, chunk, buffered, i, err)
-					}
-					if !bytes.Equal(p, w) {
-						t.Fatalf("rbs %d chunk %d buffered %d: message %d differs", rbs, chunk, buffered, i)
-					}
-					if c.rpooled != nil && c.rpos == c.rend {
-						t.Fatalf("rbs %d chunk %d buffered %d: message %d: a pooled buffer is held with nothing in it", rbs, chunk, buffered, i)
-					}
-					buf = p
-				}
-				_, _, err := c.ReadInto(context.Background(), buf)
-				if CloseStatus(err) != CloseNormal {
-					t.Fatalf("rbs %d chunk %d buffered %d: got %v, want the peer's close", rbs, chunk, buffered, err)
-				}
+				readBufferSwitchScript(t, c, want, fmt.Sprintf("rbs %d chunk %d buffered %d", rbs, chunk, buffered))
 				pongs := 0
 				for rest := nc.sent(); len(rest) > 0; {
 					h, n, err := frame.Parse(rest)
@@ -298,12 +268,56 @@ func TestReadBufferSwitch(t *testing.T) {
 					}
 					rest = rest[n+int(h.Length):]
 				}
-				if pongs != len(lengths) {
-					t.Fatalf("rbs %d chunk %d buffered %d: %d pongs, want %d", rbs, chunk, buffered, pongs, len(lengths))
+				if pongs != len(want) {
+					t.Fatalf("rbs %d chunk %d buffered %d: %d pongs, want %d", rbs, chunk, buffered, pongs, len(want))
 				}
 				c.Abort()
 			}
 		}
+	}
+}
+
+// bufferSwitchScript returns the frames the buffer-switch tests send:
+// binary messages of lengths around the small read buffer and the pooled
+// one, each followed by a ping of a growing size, then a close with 1000;
+// and the messages a reader must get.
+func bufferSwitchScript() (wire []byte, want [][]byte) {
+	lengths := []int{0, 1, 16, 50, 58, 59, 60, 65, 66, 71, 72, 73, 125, 126, 200, 255, 256, 257, 1000, 4095, 4096, 4097, 9000, 70000}
+	for i, n := range lengths {
+		p := make([]byte, n)
+		for j := range p {
+			p[j] = byte(i + j)
+		}
+		want = append(want, p)
+		wire = appendMaskedFrame(wire, frame.OpBinary, p)
+		ping := bytes.Repeat([]byte{'p'}, i*125/len(lengths)+1)
+		wire = appendMaskedFrame(wire, frame.OpPing, ping)
+	}
+	wire = appendMaskedFrame(wire, frame.OpClose, frame.AppendClose(nil, 1000, ""))
+	return wire, want
+}
+
+// readBufferSwitchScript reads the messages of bufferSwitchScript from c
+// and then the peer's close, checking after each message that c holds no
+// empty pooled buffer.
+func readBufferSwitchScript(t *testing.T, c *Conn, want [][]byte, label string) {
+	t.Helper()
+	var buf []byte
+	for i, w := range want {
+		_, p, err := c.ReadInto(context.Background(), buf)
+		if err != nil {
+			t.Fatalf("%s: message %d: %v", label, i, err)
+		}
+		if !bytes.Equal(p, w) {
+			t.Fatalf("%s: message %d differs", label, i)
+		}
+		if c.rpooled != nil && c.rpos == c.rend {
+			t.Fatalf("%s: message %d: a pooled buffer is held with nothing in it", label, i)
+		}
+		buf = p
+	}
+	if _, _, err := c.ReadInto(context.Background(), buf); CloseStatus(err) != CloseNormal {
+		t.Fatalf("%s: got %v, want the peer's close", label, err)
 	}
 }
 
@@ -322,20 +336,7 @@ func appendMaskedFrame(b []byte, op frame.Opcode, p []byte) []byte {
 // many sizes, often making reads wait part-way through a header or payload,
 // where the Conn gives its pooled buffer back and takes one again.
 func TestRawReadBufferSwitch(t *testing.T) {
-	lengths := []int{0, 1, 16, 50, 58, 59, 60, 65, 66, 71, 72, 73, 125, 126, 200, 255, 256, 257, 1000, 4095, 4096, 4097, 9000, 70000}
-	var wire []byte
-	var want [][]byte
-	for i, n := range lengths {
-		p := make([]byte, n)
-		for j := range p {
-			p[j] = byte(i + j)
-		}
-		want = append(want, p)
-		wire = appendMaskedFrame(wire, frame.OpBinary, p)
-		ping := bytes.Repeat([]byte{'p'}, i*125/len(lengths)+1)
-		wire = appendMaskedFrame(wire, frame.OpPing, ping)
-	}
-	wire = appendMaskedFrame(wire, frame.OpClose, frame.AppendClose(nil, 1000, ""))
+	wire, want := bufferSwitchScript()
 	for _, chunk := range []int{7, 71, 73, 300, 5000} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -368,24 +369,7 @@ func TestRawReadBufferSwitch(t *testing.T) {
 			}
 			peer.(*net.TCPConn).CloseWrite()
 		}()
-		var buf []byte
-		for i, w := range want {
-			_, p, err := c.ReadInto(context.Background(), buf)
-			if err != nil {
-				t.Fatalf("chunk %d: message %d: %v", chunk, i, err)
-			}
-			if !bytes.Equal(p, w) {
-				t.Fatalf("chunk %d: message %d differs", chunk, i)
-			}
-			if c.rpooled != nil && c.rpos == c.rend {
-				t.Fatalf("chunk %d: message %d: a pooled buffer is held with nothing in it", chunk, i)
-			}
-			buf = p
-		}
-		_, _, err = c.ReadInto(context.Background(), buf)
-		if CloseStatus(err) != CloseNormal {
-			t.Fatalf("chunk %d: got %v, want the peer's close", chunk, err)
-		}
+		readBufferSwitchScript(t, c, want, fmt.Sprintf("chunk %d", chunk))
 		c.Abort()
 		peer.Close()
 	}
