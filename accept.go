@@ -3,10 +3,10 @@ package websocket
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +94,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	c.subprotocol = subprotocol
 	c.request = r
 	c.origin = r.Header.Get("Origin")
-	c.url = requestURL(r, nc)
+	c.url = requestURL(r)
 	return c, nil
 }
 
@@ -163,7 +163,7 @@ func checkOrigin(r *http.Request, o *AcceptOptions) error {
 func selectSubprotocol(h http.Header, supported []string) string {
 	offered := Subprotocols(h)
 	for _, s := range supported {
-		if contains(offered, s) {
+		if slices.Contains(offered, s) {
 			return s
 		}
 	}
@@ -177,7 +177,7 @@ func Subprotocols(h http.Header) []string {
 }
 
 // requestURL rebuilds the URL the client opened.
-func requestURL(r *http.Request, nc net.Conn) *url.URL {
+func requestURL(r *http.Request) *url.URL {
 	u := *r.URL
 	u.Scheme = "ws"
 	if r.TLS != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,7 +262,7 @@ func checkResponse(resp *http.Response, key string, offered []string) error {
 		return fail("wrong Sec-WebSocket-Accept")
 	}
 	if p := resp.Header.Values("Sec-WebSocket-Protocol"); len(p) > 0 {
-		if len(p) > 1 || !contains(offered, p[0]) {
+		if len(p) > 1 || !slices.Contains(offered, p[0]) {
 			return fail("the server chose a subprotocol the client did not offer")
 		}
 	}
@@ -269,13 +270,4 @@ func checkResponse(resp *http.Response, key string, offered []string) error {
 		return fail("the server chose an extension the client did not offer")
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
