@@ -60,14 +60,26 @@ func TestWsxServerConforms(t *testing.T) {
 	}
 }
 
-// TestCaseIDsUnique checks that no case id is registered twice.
-func TestCaseIDsUnique(t *testing.T) {
+// TestSuiteComplete checks that no case id is registered twice and that the
+// suite holds every section wsx promises, with Autobahn's case counts, so a
+// case file that stops registering cannot go unnoticed.
+func TestSuiteComplete(t *testing.T) {
+	want := map[string]int{"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1}
 	seen := map[string]bool{}
+	got := map[string]int{}
 	for _, c := range conform.Cases() {
 		if seen[c.ID] {
 			t.Errorf("case %s registered twice", c.ID)
 		}
 		seen[c.ID] = true
+		got[strings.SplitN(c.ID, ".", 2)[0]]++
 	}
-	t.Logf("%d cases", len(seen))
+	for section, n := range want {
+		if got[section] != n {
+			t.Errorf("section %s has %d cases, want %d", section, got[section], n)
+		}
+	}
+	if len(seen) < 300 {
+		t.Errorf("%d cases, want at least 300", len(seen))
+	}
 }
