@@ -36,12 +36,12 @@ var maskKeys = [][4]byte{
 	{0x37, 0xfa, 0x21, 0x3d},
 }
 
-// TestMaskReference compares Mask with naiveMask for all lengths 0..100 and
+// TestMaskReference compares Mask with naiveMask for all lengths 0..300 and
 // all start offsets, and checks that Mask stays inside its slice.
 func TestMaskReference(t *testing.T) {
 	const guard = 16
 	for _, key := range maskKeys {
-		for n := 0; n <= 100; n++ {
+		for n := 0; n <= 300; n++ {
 			for pos := range 4 {
 				// Also at an odd address, to catch alignment assumptions.
 				for _, off := range []int{0, 3} {

@@ -6,11 +6,11 @@ import (
 )
 
 // TestMaskCopyMatchesMask checks that MaskCopy leaves src alone and writes
-// what Mask would have made of it in place, for every length up to 100 and
+// what Mask would have made of it in place, for every length up to 300 and
 // every start offset.
 func TestMaskCopyMatchesMask(t *testing.T) {
 	key := [4]byte{0x12, 0x34, 0x56, 0x78}
-	for n := 0; n <= 100; n++ {
+	for n := 0; n <= 300; n++ {
 		for pos := 0; pos < 4; pos++ {
 			src := make([]byte, n)
 			for i := range src {
