@@ -45,13 +45,20 @@ type AcceptOptions struct {
 // missing or malformed header, 426 (with Sec-WebSocket-Version: 13) for a
 // version other than 13, 403 for a refused cross-origin request.
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
+	c, _, err := accept(w, r, opts)
+	return c, err
+}
+
+// accept is Accept, which also returns the HTTP status a refused request
+// was answered with.
+func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, int, error) {
 	var o AcceptOptions
 	if opts != nil {
 		o = *opts
 	}
 	if status, err := checkRequest(w, r, &o); err != nil {
 		http.Error(w, err.Error(), status)
-		return nil, err
+		return nil, status, err
 	}
 	subprotocol := selectSubprotocol(r.Header, o.Subprotocols)
 
@@ -59,7 +66,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if err != nil {
 		err = fmt.Errorf("websocket: cannot take over the HTTP connection: %w", err)
 		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return nil, err
+		return nil, http.StatusInternalServerError, err
 	}
 	// The handshake is done once the answer is sent; the server's own
 	// deadlines no longer apply.
@@ -85,7 +92,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	b.WriteString("\r\n")
 	if _, err := nc.Write([]byte(b.String())); err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("websocket: send handshake: %w", err)
+		return nil, 0, fmt.Errorf("websocket: send handshake: %w", err)
 	}
 
 	limits := o.Options.withDefaults()
@@ -95,7 +102,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	c.request = r
 	c.origin = r.Header.Get("Origin")
 	c.url = requestURL(r)
-	return c, nil
+	return c, http.StatusSwitchingProtocols, nil
 }
 
 // checkRequest checks a handshake request (RFC 6455 §4.2.1) and returns the

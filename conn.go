@@ -69,11 +69,13 @@ type Conn struct {
 	client      bool
 	opts        Options
 	subprotocol string
-	request     *http.Request // the handshake request (server) or nil
+	request     *http.Request  // the handshake request (server) or nil
+	response    *http.Response // the handshake answer (client) or nil
 	url         *url.URL
 	origin      string
 	state       atomic.Int32
-	abortFunc   func() // closeTCP, allocated once for context.AfterFunc
+	abortFunc   func()  // closeTCP, allocated once for context.AfterFunc
+	server      *Server // the Server that tracks the connection, or nil
 
 	// Reading; guarded by readMu. Bytes read but not yet used are
 	// rbuf[rpos:rend]. rbuf is rsmall while the connection is idle, and a
@@ -192,6 +194,11 @@ func (c *Conn) Extensions() string { return "" }
 // connection, and nil on a client connection. It must not be modified.
 func (c *Conn) Request() *http.Request { return c.request }
 
+// Response returns the server's answer to the opening handshake on a client
+// connection, with its headers (such as Server or Set-Cookie) and an empty
+// body, and nil on a server connection. It must not be modified.
+func (c *Conn) Response() *http.Response { return c.response }
+
 // URL returns the URL the connection was opened to: the URL passed to Dial,
 // or on a server the request URL with the scheme and host filled in.
 func (c *Conn) URL() *url.URL { return c.url }
@@ -211,6 +218,9 @@ func (c *Conn) closeTCP() {
 		c.setState(StateClosed)
 		c.nc.Close()
 		close(c.done)
+		if c.server != nil {
+			c.server.forget(c)
+		}
 	})
 }
 

@@ -233,6 +233,8 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, o *DialOption
 	buffered, _ := br.Peek(br.Buffered())
 	c := newConn(nc, true, limits, buffered)
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
+	resp.Body = http.NoBody
+	c.response = resp
 	c.url = u
 	c.origin = o.Origin
 	c.masks = o.MaskGenerator

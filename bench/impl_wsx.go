@@ -6,7 +6,8 @@ import (
 	"github.com/wsx-go/websocket/peers"
 )
 
-// wsxImpl serves the shared echo handler of the peers module: wsx echoes with its buffer-reusing ReadInto and Write.
+// wsxImpl serves the shared echo server of the peers module: a wsx Server
+// whose Handle echoes with the buffer-reusing ReadInto and Write.
 var wsxImpl = Impl{Name: "wsx", Serve: func(ln net.Listener) func() {
 	return serveHTTP(ln, peers.EchoServers["wsx"])
 }}

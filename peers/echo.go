@@ -21,7 +21,7 @@ const maxMessage = 64 << 20
 // streamed where the API allows). The conformance comparison and the
 // benchmark harness both serve these.
 var EchoServers = map[string]http.Handler{
-	"wsx":     http.HandlerFunc(wsxEcho),
+	"wsx":     wsxEcho,
 	"gorilla": http.HandlerFunc(gorillaEcho),
 	"coder":   http.HandlerFunc(coderEcho),
 }
@@ -38,24 +38,26 @@ func Names() []string {
 	return append([]string{"wsx"}, names...)
 }
 
-func wsxEcho(w http.ResponseWriter, r *http.Request) {
-	c, err := wsx.Accept(w, r, &wsx.AcceptOptions{Options: wsx.Options{MaxMessageSize: maxMessage}})
-	if err != nil {
-		return
-	}
-	defer c.Abort()
-	ctx := context.Background()
-	var buf []byte
-	for {
-		typ, msg, err := c.ReadInto(ctx, buf)
-		if err != nil {
-			return
+// wsxEcho is a wsx Server mounted as a handler: each connection is echoed
+// in a goroutine of its own while the HTTP handler returns, so none of
+// net/http's per-request state stays alive with the connection.
+var wsxEcho = &wsx.Server{
+	AcceptOptions: wsx.AcceptOptions{Options: wsx.Options{MaxMessageSize: maxMessage}},
+	Handle: func(_ context.Context, c *wsx.Conn) {
+		ctx := context.Background() // never ends: reads and writes skip the watch
+		var buf []byte
+		for {
+			typ, msg, err := c.ReadInto(ctx, buf)
+			if err != nil {
+				return
+			}
+			if c.Write(ctx, typ, msg) != nil {
+				return
+			}
+			buf = msg
 		}
-		if c.Write(ctx, typ, msg) != nil {
-			return
-		}
-		buf = msg
-	}
+	},
+	OnError: func(error) {},
 }
 
 // GorillaUpgrader is the upgrader of the gorilla echo server: 4 KiB buffers,

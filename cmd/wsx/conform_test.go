@@ -41,7 +41,9 @@ func readIndex(t *testing.T, dir string) map[string]map[string]map[string]any {
 
 func TestConformServer(t *testing.T) {
 	quiet := func(string, ...any) {}
-	echo := conformTestServer(t, echoHandler(&websocket.AcceptOptions{}, quiet))
+	echoServer := &websocket.Server{Handle: echoHandle(quiet), OnError: func(error) {}}
+	t.Cleanup(func() { echoServer.Close() })
+	echo := conformTestServer(t, echoServer)
 	// broken closes the connection on the first message instead of
 	// echoing it.
 	broken := conformTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsx-go/websocket"
+)
+
+// startServe runs runServe with args in the background and returns the
+// URL it prints, a function that stops it as a signal would, and the
+// channel of its result.
+func startServe(t *testing.T, args ...string) (url string, stop func(), result <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)     // the result, for the test
+	returned := make(chan struct{}) // closed when runServe returns
+	go func() {
+		err := runServe(ctx, args, pw, io.Discard)
+		pw.CloseWithError(io.EOF)
+		done <- err
+		close(returned)
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("serve printed no URL: %v (result %v)", err, <-done)
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-returned:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not return")
+		}
+	})
+	_, url, _ = strings.Cut(strings.TrimSpace(line), "listening on ")
+	return url, cancel, done
+}
+
+// TestServeShutdownSendsGoingAway checks that wsx serve echoes, names
+// itself in the Server header, and on a signal closes open connections
+// with 1001 Going Away before it returns.
+func TestServeShutdownSendsGoingAway(t *testing.T) {
+	url, stop, result := startServe(t, "-addr", "127.0.0.1:0", "-q", "-name", "wsx-test")
+	if !strings.HasPrefix(url, "ws://127.0.0.1:") {
+		t.Fatalf("URL %q", url)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var clients []*websocket.Conn
+	for range 3 {
+		c, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Abort()
+		if got := c.Response().Header.Get("Server"); got != "wsx-test" {
+			t.Errorf("Server header %q, want wsx-test", got)
+		}
+		clients = append(clients, c)
+	}
+	if err := clients[0].WriteText(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := clients[0].Read(ctx); err != nil || string(msg) != "hello" {
+		t.Fatalf("echo = %q, %v", msg, err)
+	}
+
+	stop()
+	for i, c := range clients {
+		_, _, err := c.Read(ctx)
+		if code := websocket.CloseStatus(err); code != websocket.CloseGoingAway {
+			t.Errorf("client %d: read error %v, close code %v; want %v", i, err, code, websocket.CloseGoingAway)
+		}
+	}
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("serve did not return after the signal")
+	}
+}
+
+// TestServeTLS serves wss with a certificate and key given as files.
+func TestServeTLS(t *testing.T) {
+	certFile, keyFile, pool := writeTestCert(t)
+	url, _, _ := startServe(t, "-addr", "127.0.0.1:0", "-q", "-tls-cert", certFile, "-tls-key", keyFile)
+	if !strings.HasPrefix(url, "wss://") {
+		t.Fatalf("URL %q, want wss://", url)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := websocket.Dial(ctx, url, &websocket.DialOptions{TLSConfig: &tls.Config{RootCAs: pool}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Abort()
+	if err := c.WriteText(ctx, "secure"); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := c.Read(ctx); err != nil || string(msg) != "secure" {
+		t.Fatalf("echo = %q, %v", msg, err)
+	}
+	c.Close(websocket.CloseNormal, "")
+}
+
+// TestServeFlags checks the flags runServe refuses.
+func TestServeFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"cert without key", []string{"-addr", "127.0.0.1:0", "-tls-cert", "c.pem"}, "go together"},
+		{"key without cert", []string{"-addr", "127.0.0.1:0", "-tls-key", "k.pem"}, "go together"},
+		{"missing files", []string{"-addr", "127.0.0.1:0", "-tls-cert", "/nonexistent/c", "-tls-key", "/nonexistent/k"}, "no such file"},
+		{"stray argument", []string{"extra"}, "unexpected argument"},
+		{"bad address", []string{"-addr", "127.0.0.1:99999"}, "invalid port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := runServe(context.Background(), tt.args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("runServe = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestServeOriginFlag checks that -origin, repeated, allows the patterns
+// it names and only those.
+func TestServeOriginFlag(t *testing.T) {
+	url, _, _ := startServe(t, "-addr", "127.0.0.1:0", "-q", "-origin", "*.example.com", "-origin", "app.test")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for origin, ok := range map[string]bool{
+		"https://a.example.com": true,
+		"http://app.test":       true,
+		"http://evil.test":      false,
+	} {
+		c, err := websocket.Dial(ctx, url, &websocket.DialOptions{Origin: origin})
+		if (err == nil) != ok {
+			t.Errorf("origin %s: Dial error %v, want allowed=%v", origin, err, ok)
+		}
+		if c != nil {
+			c.Abort()
+		}
+	}
+}
+
+// writeTestCert writes a self-signed certificate for 127.0.0.1 and its
+// key to files, and returns their paths and a pool trusting it.
+func writeTestCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "wsx test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
