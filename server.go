@@ -255,10 +255,13 @@ func (s *Server) HandleConn(nc net.Conn) error {
 }
 
 // Addr returns the address of the first listener the server serves, nil
-// before it has one.
+// before it has one and after it is closed, as Qt's isListening tells.
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
 	for _, l := range s.listeners {
 		if !l.noPause {
 			return l.Addr()

@@ -42,8 +42,8 @@ import (
 //
 //   - raw: the length-prefixed frame built once per message, one
 //     net.Conn.Write per connection.
-//   - wsx: Conn.Write per connection; wsx has no broadcast API, so the
-//     frame header is built for each connection.
+//   - wsx: one PreparedMessage per message (the frame is built once),
+//     WritePrepared per connection, which writes the frame as it is.
 //   - gorilla: one PreparedMessage per message (the frame is built once),
 //     WritePreparedMessage per connection.
 //   - coder: Conn.Write per connection; no broadcast API.
@@ -61,8 +61,8 @@ var broadcastScenario = Scenario{
 	Name: "broadcast",
 	Doc: "Broadcast: on a trigger message from one client, the server sends each message, one after another, " +
 		"to every connection, with the library's most efficient way to send one message to many connections " +
-		"(gorilla: PreparedMessage; gws: Broadcaster; gobwas: a frame compiled once with ws.CompileFrame; " +
-		"wsx, coder, nbio: a plain write per connection; raw: one length-prefixed frame written per connection). " +
+		"(wsx and gorilla: PreparedMessage; gws: Broadcaster; gobwas: a frame compiled once with ws.CompileFrame; " +
+		"coder, nbio: a plain write per connection; raw: one length-prefixed frame written per connection). " +
 		"The client counts the messages every connection reads; deliveries/s is messages × connections over " +
 		"the time from sending the trigger to the last delivery, MB/s the payload delivered per second (10⁶ bytes). " +
 		"One untimed round, then one measured round per repetition; 200 messages per connection (quick: 250). " +
@@ -273,8 +273,12 @@ func wsxBroadcast(ln net.Listener, bc broadcastConfig) func() {
 			buf = msg
 			conns := h.wait(bc.Conns)
 			for range bc.Msgs {
+				m, err := wsx.NewPreparedMessage(wsx.MessageBinary, bc.Payload)
+				if err != nil {
+					return
+				}
 				for _, c := range conns {
-					c.Write(ctx, wsx.MessageBinary, bc.Payload)
+					c.WritePrepared(ctx, m)
 				}
 			}
 		}
