@@ -217,10 +217,12 @@ func (c *Conn) closeTCP() {
 	c.doneOnce.Do(func() {
 		c.setState(StateClosed)
 		c.nc.Close()
-		close(c.done)
 		if c.server != nil {
+			// Before done: whoever waits for it sees the server's
+			// count without this connection.
 			c.server.forget(c)
 		}
+		close(c.done)
 	})
 }
 

@@ -43,17 +43,19 @@ type Server struct {
 	AcceptOptions
 
 	// Handle, when set, is called in a goroutine of its own for each new
-	// connection. ctx ends when the server is closed or has shut down. When
-	// Handle returns, the server closes the connection with CloseNormal if
-	// it is still open, so Handle must not leave goroutines using it.
-	Handle func(ctx context.Context, c *Conn)
+	// connection. Close and Shutdown end the connection, which makes its
+	// reads fail. When Handle returns, the server closes the connection
+	// with CloseNormal if it is still open, so Handle must not leave
+	// goroutines using it.
+	Handle func(c *Conn)
 	// MaxPending bounds the queue of connections waiting for Accept when
 	// Handle is nil; handshakes beyond it are refused with 503 and reported
 	// as ErrQueueFull. Zero means DefaultMaxPending.
 	MaxPending int
 	// HandshakeTimeout is how long a client may take, from connecting, to
-	// send its whole handshake request (and complete TLS); slower clients
-	// are dropped. Zero means DefaultServerHandshakeTimeout; negative disables it.
+	// send its whole handshake request; slower clients are dropped. With
+	// TLS, the TLS handshake has this long, and then the request again.
+	// Zero means DefaultServerHandshakeTimeout; negative disables it.
 	HandshakeTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers of a handshake;
 	// larger requests are answered 431. Zero means DefaultMaxHeaderBytes.
@@ -68,13 +70,11 @@ type Server struct {
 	OnError func(err error)
 
 	initOnce sync.Once
-	ctx      context.Context // given to Handle; ends at Close or Shutdown
-	cancel   context.CancelFunc
 	http     *http.Server
 	queue    chan *Conn
 	pending  atomic.Int64 // queue slots in use, including handshakes in flight
 	handoff  *handoffListener
-	fresh    sync.Map // net.Conn → time accepted, until its request has arrived
+	fresh    sync.Map // net.Conn → time accepted, until a request reaches ServeHTTP
 
 	mu        sync.Mutex
 	closed    bool
@@ -100,7 +100,6 @@ var ErrServerClosed = errors.New("websocket: server closed")
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.closing = make(chan struct{})
 		s.conns = make(map[*Conn]struct{})
 		s.queue = make(chan *Conn, s.maxPending())
@@ -113,6 +112,7 @@ func (s *Server) init() {
 			MaxHeaderBytes: s.maxHeaderBytes(),
 			ErrorLog:       log.New(httpErrorLog{s}, "", 0),
 			ConnState:      s.connState,
+			ConnContext:    withNetConn,
 			TLSNextProto:   map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		}
 	})
@@ -180,6 +180,7 @@ func (s *Server) serveBackground(ln net.Listener) error {
 func (s *Server) Serve(ln net.Listener) error {
 	sl, err := s.addListener(ln)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer s.serving.Done()
@@ -192,7 +193,9 @@ func (s *Server) serveListener(sl *serverListener) error {
 		ln = tls.NewListener(sl, s.tlsConfig())
 	}
 	err := s.http.Serve(ln)
-	if errors.Is(err, http.ErrServerClosed) {
+	if errors.Is(err, http.ErrServerClosed) || s.isClosed() {
+		// Close may close the listener before net/http knows it is
+		// shutting down, which then sees a failing listener.
 		return ErrServerClosed
 	}
 	return err
@@ -328,17 +331,16 @@ func (s *Server) forget(c *Conn) {
 }
 
 // Close stops listening and drops every connection at once, without close
-// handshakes. Handle functions see their connections fail and their ctx
-// end. Close returns the error of closing the first listener, if any.
+// handshakes; Handle functions see their connections fail. Close returns
+// the error of closing the first listener, if any.
 func (s *Server) Close() error {
 	conns, err := s.stop()
 	for _, c := range conns {
 		c.Abort()
 	}
-	if err2 := s.http.Close(); err == nil {
+	if err2 := s.http.Close(); err == nil && !errors.Is(err2, net.ErrClosed) {
 		err = err2
 	}
-	s.cancel()
 	return err
 }
 
@@ -348,12 +350,6 @@ func (s *Server) Close() error {
 // When ctx ends first, it drops what remains and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	conns, _ := s.stop()
-
-	httpDone := make(chan struct{})
-	go func() {
-		defer close(httpDone)
-		s.http.Shutdown(ctx)
-	}()
 
 	closed := make(chan struct{})
 	var closers sync.WaitGroup
@@ -370,7 +366,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(closed)
 	}()
 
-	var err error
+	// Connections whose request has not arrived have nothing to finish.
+	s.fresh.Range(func(nc, _ any) bool {
+		nc.(net.Conn).Close()
+		return true
+	})
+	// Requests in progress: handshakes being answered, Fallback. The
+	// listeners are closed already, which net/http may report again.
+	err := s.http.Shutdown(ctx)
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	if err != nil {
+		s.http.Close()
+	}
 	select {
 	case <-closed:
 	case <-ctx.Done():
@@ -378,13 +387,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		for _, c := range s.Conns() {
 			c.Abort()
 		}
-		s.http.Close()
-	}
-	s.cancel()
-	<-httpDone
-	if err != nil {
-		// The aborted connections end their handshakes and handlers
-		// promptly; wait so that Shutdown leaves no goroutine behind.
+		// The aborted connections end their close handshakes and
+		// handlers promptly: wait, so as to leave no goroutine behind.
 		<-closed
 	}
 	return err
@@ -419,14 +423,14 @@ func (s *Server) report(err error) {
 	log.Print(err)
 }
 
-// connState watches connections until their handshake request has arrived,
-// to report those that close first: slow clients dropped at
-// HandshakeTimeout, and clients that went away.
+// connState watches connections until their first request reaches
+// ServeHTTP, to report those that close before: slow clients dropped at
+// HandshakeTimeout, clients that went away, malformed requests.
 func (s *Server) connState(nc net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateNew:
 		s.fresh.Store(nc, time.Now())
-	case http.StateIdle, http.StateHijacked:
+	case http.StateHijacked:
 		s.fresh.Delete(nc)
 	case http.StateClosed:
 		v, ok := s.fresh.LoadAndDelete(nc)
@@ -447,5 +451,20 @@ func (s *Server) connState(nc net.Conn, st http.ConnState) {
 			err = fmt.Errorf("%w: HandshakeTimeout %v reached", ErrHandshakeIncomplete, t)
 		}
 		s.report(&ServerError{Op: "handshake", RemoteAddr: nc.RemoteAddr().String(), Err: err})
+	}
+}
+
+// netConnKey is the request context key of the connection a request came
+// on, for the server's own connections.
+type netConnKey struct{}
+
+func withNetConn(ctx context.Context, nc net.Conn) context.Context {
+	return context.WithValue(ctx, netConnKey{}, nc)
+}
+
+// requestArrived stops watching the connection r came on.
+func (s *Server) requestArrived(r *http.Request) {
+	if nc, ok := r.Context().Value(netConnKey{}).(net.Conn); ok {
+		s.fresh.Delete(nc)
 	}
 }

@@ -18,6 +18,7 @@ import (
 //	mux.Handle("/ws", &websocket.Server{Handle: chat})
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
+	s.requestArrived(r)
 	if s.Name != "" {
 		w.Header().Set("Server", s.Name)
 	}
@@ -79,7 +80,7 @@ func (s *Server) run(c *Conn) {
 		}
 		c.Close(CloseNormal, "")
 	}()
-	s.Handle(s.ctx, c)
+	s.Handle(c)
 }
 
 // Accept waits for the next handshaken connection in the queue, as Qt's

@@ -43,8 +43,8 @@ func Names() []string {
 // net/http's per-request state stays alive with the connection.
 var wsxEcho = &wsx.Server{
 	AcceptOptions: wsx.AcceptOptions{Options: wsx.Options{MaxMessageSize: maxMessage}},
-	Handle: func(_ context.Context, c *wsx.Conn) {
-		ctx := context.Background() // never ends: reads and writes skip the watch
+	Handle: func(c *wsx.Conn) {
+		ctx := context.Background()
 		var buf []byte
 		for {
 			typ, msg, err := c.ReadInto(ctx, buf)

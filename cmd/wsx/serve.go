@@ -105,8 +105,8 @@ func (l *originList) Set(v string) error {
 }
 
 // echoHandle echoes each connection's messages until it ends.
-func echoHandle(logf func(string, ...any)) func(context.Context, *websocket.Conn) {
-	return func(_ context.Context, c *websocket.Conn) {
+func echoHandle(logf func(string, ...any)) func(*websocket.Conn) {
+	return func(c *websocket.Conn) {
 		logf("%s connected (%s)", c.RemoteAddr(), c.URL().Path)
 		err := echo(c)
 		logf("%s disconnected: %v", c.RemoteAddr(), err)
