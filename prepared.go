@@ -70,11 +70,8 @@ func (c *Conn) WritePrepared(ctx context.Context, m *PreparedMessage) error {
 func (c *Conn) writeEncoded(b []byte) error {
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
-	if c.writeErr != nil {
-		return c.writeErr
-	}
-	if c.closeSent || c.State() == StateClosed {
-		return ErrClosed
+	if err := c.writableLocked(); err != nil {
+		return err
 	}
 	if _, err := c.nc.Write(b); err != nil {
 		c.writeErr = err

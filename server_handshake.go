@@ -86,7 +86,8 @@ func (s *Server) run(c *Conn) {
 // Accept waits for the next handshaken connection in the queue, as Qt's
 // nextPendingConnection does, until ctx ends or the server closes. It is
 // for servers without Handle, whose connections wait in the queue, up to
-// MaxPending of them, until they are taken.
+// MaxPending of them, until they are taken. A client may have gone while
+// its connection waited: the first read then reports it.
 func (s *Server) Accept(ctx context.Context) (*Conn, error) {
 	s.init()
 	if s.isClosed() {

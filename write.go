@@ -105,13 +105,22 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 func (c *Conn) writeFrame(op frame.Opcode, fin bool, p []byte) error {
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
+	if err := c.writableLocked(); err != nil {
+		return err
+	}
+	return c.writeFrameLocked(op, fin, p)
+}
+
+// writableLocked tells why no data frame may be written, if so: an earlier
+// write failed, or the close frame went out. c.frameMu is held.
+func (c *Conn) writableLocked() error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
 	if c.closeSent || c.State() == StateClosed {
 		return ErrClosed
 	}
-	return c.writeFrameLocked(op, fin, p)
+	return nil
 }
 
 // sendClose sends a close frame unless one was sent already. It reports
