@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -46,14 +45,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, status, err := accept(w, r, &s.AcceptOptions)
 	if err != nil {
 		if queued {
-			s.pending.Add(-1)
+			s.releaseSlot()
 		}
 		s.report(&ServerError{Op: "handshake", RemoteAddr: r.RemoteAddr, Status: status, Err: err})
 		return
 	}
 	if !s.track(c, !queued) {
 		if queued {
-			s.pending.Add(-1)
+			s.releaseSlot()
 		}
 		c.Close(CloseGoingAway, "server shutting down")
 		return
@@ -83,50 +82,7 @@ func (s *Server) run(c *Conn) {
 	s.Handle(c)
 }
 
-// Accept waits for the next handshaken connection in the queue, as Qt's
-// nextPendingConnection does, until ctx ends or the server closes. It is
-// for servers without Handle, whose connections wait in the queue, up to
-// MaxPending of them, until they are taken. A client may have gone while
-// its connection waited: the first read then reports it.
-func (s *Server) Accept(ctx context.Context) (*Conn, error) {
-	s.init()
-	if s.isClosed() {
-		return nil, ErrServerClosed
-	}
-	select {
-	case c := <-s.queue:
-		s.pending.Add(-1)
-		return c, nil
-	default:
-	}
-	select {
-	case c := <-s.queue:
-		s.pending.Add(-1)
-		return c, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-s.closing:
-		return nil, ErrServerClosed
-	}
-}
-
-// Pending returns how many handshaken connections wait for Accept, as
-// Qt's hasPendingConnections tells whether any do.
-func (s *Server) Pending() int {
-	s.init()
-	return len(s.queue)
-}
-
-// reserveSlot takes a queue slot for a handshake about to start, or
-// reports false when MaxPending are taken.
-func (s *Server) reserveSlot() bool {
-	if s.pending.Add(1) > int64(s.maxPending()) {
-		s.pending.Add(-1)
-		return false
-	}
-	return true
-}
-
+// isClosed reports whether Close or Shutdown has begun.
 func (s *Server) isClosed() bool {
 	select {
 	case <-s.closing:

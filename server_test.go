@@ -223,7 +223,7 @@ func waitClientDropped(t *testing.T, nc net.Conn, start time.Time) time.Duration
 // 1. A Server with only Handle set listens, reports its address and URL,
 // and serves.
 func TestServerListenZeroValue(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	s := &Server{Handle: serverEcho}
 	if s.Addr() != nil || s.URL() != nil {
 		t.Fatalf("before Listen: Addr() = %v, URL() = %v, want nil", s.Addr(), s.URL())
@@ -251,7 +251,7 @@ func TestServerListenZeroValue(t *testing.T) {
 
 // 1. With TLSConfig set, URL is wss.
 func TestServerURLSchemeWithTLS(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	cfg, _ := serverTLSConfig(t)
 	s := &Server{Handle: serverEcho, TLSConfig: cfg}
 	listenServer(t, s)
@@ -264,7 +264,7 @@ func TestServerURLSchemeWithTLS(t *testing.T) {
 // 2. Without Handle, connections wait in a queue of MaxPending for Accept;
 // handshakes beyond it are refused with 503 and reported.
 func TestServerAcceptQueue(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	const maxPending = 30
 	s := &Server{MaxPending: maxPending}
 	errs := listenServer(t, s)
@@ -362,7 +362,7 @@ func TestServerAcceptEmptyQueue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{}
 			listenServer(t, s)
 			var timer *time.Timer
@@ -398,7 +398,7 @@ func TestServerAcceptEmptyQueue(t *testing.T) {
 // 3. A paused server leaves new clients waiting, keeps serving open
 // connections, and takes the waiting clients when it resumes.
 func TestServerPauseAccepting(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	s := &Server{Handle: serverEcho}
 	listenServer(t, s)
 	url := serverURL(t, s)
@@ -466,7 +466,7 @@ func TestServerPauseAccepting(t *testing.T) {
 // server closed while paused drops the clients that wait and leaves no
 // goroutine behind.
 func TestServerPausedBeforeListen(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	s := &Server{Handle: serverEcho}
 	s.PauseAccepting()
 	listenServer(t, s)
@@ -496,7 +496,7 @@ func TestServerPausedBeforeListen(t *testing.T) {
 // 4. A client that trickles its request is dropped at HandshakeTimeout
 // and reported, while other clients are served.
 func TestServerSlowloris(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	const timeout = 300 * time.Millisecond
 	s := &Server{Handle: serverEcho, HandshakeTimeout: timeout}
 	errs := listenServer(t, s)
@@ -548,7 +548,7 @@ func TestServerSlowloris(t *testing.T) {
 
 // 4. A negative HandshakeTimeout lets clients take their time.
 func TestServerHandshakeTimeoutDisabled(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	s := &Server{Handle: serverEcho, HandshakeTimeout: -1}
 	errs := listenServer(t, s)
 	addr := s.Addr().String()
@@ -575,6 +575,29 @@ func TestServerHandshakeTimeoutDisabled(t *testing.T) {
 	}
 }
 
+// TestServerHandshakeTimeoutSetting checks the deadlines HandshakeTimeout
+// gives the server's HTTP side: the default when zero, none when negative.
+// TestServerHandshakeTimeoutDisabled cannot tell "none" from the 10 s
+// default without waiting 10 s; this can.
+func TestServerHandshakeTimeoutSetting(t *testing.T) {
+	tests := []struct {
+		set, want time.Duration
+	}{
+		{0, DefaultServerHandshakeTimeout},
+		{-1, 0},
+		{-time.Second, 0},
+		{250 * time.Millisecond, 250 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		s := &Server{HandshakeTimeout: tt.set}
+		s.init()
+		if s.http.ReadHeaderTimeout != tt.want || s.http.IdleTimeout != tt.want {
+			t.Errorf("HandshakeTimeout %v: header timeout %v, idle timeout %v; want %v",
+				tt.set, s.http.ReadHeaderTimeout, s.http.IdleTimeout, tt.want)
+		}
+	}
+}
+
 // 5. Handshakes whose head exceeds MaxHeaderBytes are answered 431.
 func TestServerHeaderLimit(t *testing.T) {
 	tests := []struct {
@@ -593,7 +616,7 @@ func TestServerHeaderLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{Handle: serverEcho, MaxHeaderBytes: tt.maxHeaderBytes}
 			errs := listenServer(t, s)
 			addr := s.Addr().String()
@@ -635,7 +658,7 @@ func TestServerOrigin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{Handle: serverEcho}
 			if tt.opts != nil {
 				tt.opts(&s.AcceptOptions)
@@ -682,7 +705,7 @@ func TestServerOrigin(t *testing.T) {
 // 7. Shutdown runs the close handshake with every client, with
 // CloseGoingAway, and waits for the Handle functions.
 func TestServerShutdown(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	const clients = 100
 	var started, running atomic.Int32
 	s := &Server{Handle: func(c *Conn) {
@@ -758,7 +781,7 @@ func TestServerShutdownContextEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			var running atomic.Int32
 			s := &Server{}
 			if tt.handle != nil {
@@ -808,7 +831,7 @@ func TestServerShutdownContextEnds(t *testing.T) {
 
 // 8. Close drops every connection at once and ends Serve and Listen.
 func TestServerClose(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	handled := make(chan struct{}, 2)
 	s := &Server{Handle: func(c *Conn) {
 		serverEcho(c)
@@ -885,7 +908,7 @@ func TestServerClose(t *testing.T) {
 // 8. Serve returns ErrServerClosed after Close, every time: Close must not
 // let Serve see its listener closed before the server is marked closed.
 func TestServerServeReturnsErrServerClosed(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	const rounds = 20
 	failures := 0
 	var last error
@@ -921,7 +944,7 @@ func TestServerServeReturnsErrServerClosed(t *testing.T) {
 // 9. A server takes over a listening socket passed as a file, as systemd's
 // socket activation passes it.
 func TestServerListenFile(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -948,7 +971,7 @@ func TestServerListenFile(t *testing.T) {
 
 // 10. HandleConn serves connections accepted elsewhere, paused or not.
 func TestServerHandleConn(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -1040,7 +1063,7 @@ func TestServerServeHTTPInMux(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			paths := make(chan string, 1)
 			s := &Server{Fallback: tt.fallback, Handle: func(c *Conn) {
 				paths <- c.URL().Path
@@ -1097,7 +1120,7 @@ func TestServerName(t *testing.T) {
 	tests := []struct{ name string }{{"wsx-test/1.0"}, {""}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("Name=%q", tt.name), func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{Name: tt.name, Handle: serverEcho}
 			listenServer(t, s)
 			addr := s.Addr().String()
@@ -1123,7 +1146,7 @@ func TestServerName(t *testing.T) {
 // panics, the connection is dropped, the panic reported, and the server
 // goes on.
 func TestServerHandleEnds(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	s := &Server{Handle: func(c *Conn) {
 		switch c.URL().Path {
 		case "/return":
@@ -1189,7 +1212,7 @@ func (l *failingListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127
 // 14. Temporary accept errors are retried after a growing pause, and
 // reported.
 func TestServerAcceptErrorBackoff(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	s := &Server{Handle: serverEcho}
 	errs := watchServer(t, s)
 	ln := &failingListener{done: make(chan struct{})}
@@ -1245,7 +1268,7 @@ func TestServerNoHandshakeErrorAfterAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{Handle: serverEcho, Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.WriteString(w, "hello")
 			})}
@@ -1303,7 +1326,7 @@ func TestServerNoHandshakeErrorAfterAnswer(t *testing.T) {
 // when the application, not the server, was reading it when the close
 // handshake ended. The window is narrow: the test tries many times.
 func TestServerShutdownConnCountQueued(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	const rounds = 500
 	stale := 0
 	var shutdownErr error // TestServerStopReturnsNil looks into these
@@ -1357,7 +1380,7 @@ func TestServerShutdownIncompleteRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{Handle: serverEcho} // default HandshakeTimeout: 10 s
 			listenServer(t, s)
 			start := time.Now()
@@ -1418,7 +1441,7 @@ func TestServerStopReturnsNil(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			s := &Server{Handle: serverEcho}
 			watchServer(t, s)
 			ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -28,7 +28,7 @@ func serverTLSConfig(t testing.TB) (*tls.Config, *x509.CertPool) {
 
 // 15. A server with TLSConfig speaks wss.
 func TestServerWSS(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	cfg, pool := serverTLSConfig(t)
 	schemes := make(chan string, 1)
 	s := &Server{TLSConfig: cfg, Handle: func(c *Conn) {
@@ -59,7 +59,7 @@ func TestServerWSS(t *testing.T) {
 
 // 15. HTTP/2 is never negotiated, even when TLSConfig offers it.
 func TestServerTLSNoHTTP2(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	cfg, pool := serverTLSConfig(t)
 	cfg.NextProtos = []string{"h2", "http/1.1"}
 	s := &Server{TLSConfig: cfg, Handle: serverEcho}
@@ -80,7 +80,7 @@ func TestServerTLSNoHTTP2(t *testing.T) {
 
 // 15. HandleConn runs the TLS handshake on the connections it is given.
 func TestServerTLSHandleConn(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	cfg, pool := serverTLSConfig(t)
 	s := &Server{TLSConfig: cfg, Handle: serverEcho}
 	watchServer(t, s)
@@ -115,7 +115,7 @@ func TestServerTLSErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkNoServerLeaks(t)
+			checkNoLeaks(t)
 			cfg, _ := serverTLSConfig(t)
 			s := &Server{TLSConfig: cfg, Handle: serverEcho, HandshakeTimeout: 300 * time.Millisecond}
 			errs := listenServer(t, s)
@@ -153,7 +153,7 @@ func bytesHasPrefix(b []byte, prefix string) bool {
 
 // The wss server answers plain requests over TLS like the ws one.
 func TestServerTLSFallback(t *testing.T) {
-	checkNoServerLeaks(t)
+	checkNoLeaks(t)
 	cfg, pool := serverTLSConfig(t)
 	s := &Server{TLSConfig: cfg, Handle: serverEcho}
 	listenServer(t, s)
