@@ -3,7 +3,6 @@ package websocket
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // ErrClosed is returned by operations on a connection whose close handshake
@@ -28,19 +27,4 @@ type ProtocolError struct {
 // Error describes the broken rule and the close code sent for it.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("websocket: peer broke the protocol (%s): %s", e.Code, e.Reason)
-}
-
-// HandshakeError is returned by Dial when the server did not complete the
-// opening handshake: a status other than 101, or a 101 whose headers break
-// RFC 6455 §4.1.
-type HandshakeError struct {
-	StatusCode int         // the HTTP status the server sent
-	Header     http.Header // the response headers
-	Body       []byte      // the start of the response body (at most 1 KiB)
-	Reason     string      // what was wrong
-}
-
-// Error describes what was wrong with the server's answer.
-func (e *HandshakeError) Error() string {
-	return fmt.Sprintf("websocket: handshake failed: %s (status %d)", e.Reason, e.StatusCode)
 }
