@@ -246,17 +246,53 @@ func diagnose(chain []*x509.Certificate, roots *x509.CertPool, name string, at t
 			problems = append(problems, CertificateProblem{Kind: CertHostnameMismatch, Cert: leaf, Err: err})
 		}
 	}
-	// The path to a root, checked at a moment when every certificate sent
-	// was valid, so that an expiry is not reported twice.
+	// The path to a root, checked first at a moment when every certificate
+	// sent was valid, so that an expiry already listed does not hide the
+	// path's own faults; then now, for a root that was not valid then.
 	opts.DNSName = ""
-	opts.CurrentTime = validMoment(chain, at)
-	if _, err := leaf.Verify(opts); err != nil {
-		problems = append(problems, pathProblem(leaf, err))
+	if err := pathError(leaf, opts, validMoment(chain, at), at); err != nil {
+		if p, ok := pathProblem(leaf, err, at); ok && !listed(problems, p) {
+			problems = append(problems, p)
+		}
 	}
 	if len(problems) == 0 {
 		problems = append(problems, CertificateProblem{Kind: CertInvalid, Cert: leaf, Err: first})
 	}
 	return problems
+}
+
+// pathError verifies leaf's path to a root at each of the moments, and
+// returns nil if one succeeds, else the most telling failure: one that is
+// not about time, if any.
+func pathError(leaf *x509.Certificate, opts x509.VerifyOptions, moments ...time.Time) error {
+	var worst error
+	for _, t := range moments {
+		opts.CurrentTime = t
+		_, err := leaf.Verify(opts)
+		if err == nil {
+			return nil
+		}
+		if worst == nil || isTimeFailure(worst) && !isTimeFailure(err) {
+			worst = err
+		}
+	}
+	return worst
+}
+
+func isTimeFailure(err error) bool {
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &invalid) && invalid.Reason == x509.Expired
+}
+
+// listed reports whether problems already hold p's kind for p's
+// certificate.
+func listed(problems []CertificateProblem, p CertificateProblem) bool {
+	for _, q := range problems {
+		if q.Kind == p.Kind && q.Cert == p.Cert {
+			return true
+		}
+	}
+	return false
 }
 
 // validMoment returns at moved into the period in which every certificate
@@ -283,31 +319,40 @@ func validMoment(chain []*x509.Certificate, at time.Time) time.Time {
 	return at
 }
 
-// pathProblem classifies a failure to build a path from leaf to a root.
-func pathProblem(leaf *x509.Certificate, err error) CertificateProblem {
+// pathProblem classifies a failure to build a path from leaf to a root at
+// time at. ok is false when the failure is a period that holds at: the
+// moment checked, not the certificate, was out of time.
+func pathProblem(leaf *x509.Certificate, err error, at time.Time) (p CertificateProblem, ok bool) {
 	var unknown x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &unknown):
 		if isSelfSigned(leaf) {
-			return CertificateProblem{Kind: CertSelfSigned, Cert: leaf, Err: err}
+			return CertificateProblem{Kind: CertSelfSigned, Cert: leaf, Err: err}, true
 		}
-		return CertificateProblem{Kind: CertUnknownAuthority, Cert: leaf, Err: err}
+		return CertificateProblem{Kind: CertUnknownAuthority, Cert: leaf, Err: err}, true
 	case errors.As(err, &invalid):
 		p := CertificateProblem{Kind: CertInvalid, Cert: invalid.Cert, Err: err}
-		switch invalid.Reason {
-		case x509.Expired:
-			// A root outside the period of the certificates sent.
-			p.Kind = CertExpired
-		case x509.IncompatibleUsage:
-			p.Kind = CertInvalidPurpose
-		}
 		if p.Cert == nil {
 			p.Cert = leaf
 		}
-		return p
+		switch invalid.Reason {
+		case x509.Expired:
+			// x509 says Expired for both ends of the period.
+			switch {
+			case at.After(p.Cert.NotAfter):
+				p.Kind = CertExpired
+			case at.Before(p.Cert.NotBefore):
+				p.Kind = CertNotYetValid
+			default:
+				return p, false
+			}
+		case x509.IncompatibleUsage:
+			p.Kind = CertInvalidPurpose
+		}
+		return p, true
 	}
-	return CertificateProblem{Kind: CertInvalid, Cert: leaf, Err: err}
+	return CertificateProblem{Kind: CertInvalid, Cert: leaf, Err: err}, true
 }
 
 // isSelfSigned reports whether c is signed by its own key.
