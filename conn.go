@@ -199,8 +199,9 @@ func (c *Conn) Request() *http.Request { return c.request }
 // body, and nil on a server connection. It must not be modified.
 func (c *Conn) Response() *http.Response { return c.response }
 
-// URL returns the URL the connection was opened to: the URL passed to Dial,
-// or on a server the request URL with the scheme and host filled in.
+// URL returns the URL the connection was opened to: on a client the URL
+// dialed, the last one after redirects, user-info included; on a server the
+// request URL with the scheme and host filled in.
 func (c *Conn) URL() *url.URL { return c.url }
 
 // Origin returns the Origin header of the handshake: the one the client

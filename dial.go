@@ -81,8 +81,9 @@ type Dialer struct {
 
 	// CheckRedirect is called before a redirect (301, 302, 303, 307, 308)
 	// is followed, with the next URL and the URLs dialed so far; an error
-	// refuses it and Dial fails with a *RedirectError. nil follows up to
-	// MaxRedirects redirects. Redirects from wss to ws are always refused.
+	// refuses it and Dial fails with a *RedirectError. nil follows them.
+	// Redirects past MaxRedirects and from wss to ws are always refused,
+	// without a call.
 	CheckRedirect func(next *url.URL, via []*url.URL) error
 
 	// MaskGenerator supplies masking keys; nil means keys from
@@ -153,7 +154,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, error) {
 	defer cancel()
 
 	limits := d.Options.withDefaults()
-	s := &dialState{d: d, url: u, header: d.Header}
+	s := &dialState{d: d, url: u, header: canonicalHeader(d.Header)}
 	for {
 		c, err := s.attempt(ctx, limits)
 		if c != nil || err != nil {

@@ -86,6 +86,7 @@ const (
 	KindTLSAlert                                // the server sent a fatal TLS alert (*TLSAlertError)
 	KindTLSHandshake                            // another TLS failure (no common version or cipher, not TLS, ...)
 	KindHandshakeStatus                         // the server answered with a status other than 101 (*HandshakeError)
+	KindMalformedResponse                       // the server's answer is not HTTP, or longer than 1 MiB
 	KindAuthRequired                            // 401, and no credentials or the ones sent were refused
 	KindBadUpgrade                              // a 101 without Upgrade: websocket or Connection: upgrade
 	KindBadAccept                               // a 101 with the wrong Sec-WebSocket-Accept
@@ -117,6 +118,7 @@ var kindNames = [...]string{
 	KindTLSAlert:               "TLS alert received",
 	KindTLSHandshake:           "TLS handshake failed",
 	KindHandshakeStatus:        "handshake refused",
+	KindMalformedResponse:      "malformed handshake answer",
 	KindAuthRequired:           "authentication required",
 	KindBadUpgrade:             "bad upgrade headers",
 	KindBadAccept:              "bad Sec-WebSocket-Accept",

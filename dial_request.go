@@ -2,10 +2,12 @@ package websocket
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -58,11 +60,47 @@ func (s *dialState) writeRequest(nc net.Conn) (string, error) {
 	return key, err
 }
 
-// readResponse reads the server's answer to the handshake request.
+// maxResponseBytes bounds the server's answer to the handshake request,
+// status line, headers and the body excerpt of a refusal together.
+const maxResponseBytes = 1 << 20
+
+// errResponseTooLarge is the reason an answer past maxResponseBytes is
+// refused.
+var errResponseTooLarge = errors.New("the answer is longer than 1 MiB")
+
+// readResponse reads the server's answer to the handshake request. An
+// answer that is not HTTP, or too long, is a *HandshakeError.
 func readResponse(nc net.Conn, u *url.URL, bufSize int) (*http.Response, *bufio.Reader, error) {
-	br := bufio.NewReaderSize(nc, max(bufSize, 4096))
+	br := bufio.NewReaderSize(&cappedReader{r: nc, left: maxResponseBytes}, max(bufSize, 4096))
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
+	if err != nil && !isIOError(err) {
+		err = &HandshakeError{Reason: "malformed answer: " + err.Error(), kind: KindMalformedResponse}
+	}
 	return resp, br, err
+}
+
+// isIOError reports whether err is a failure to read rather than a
+// malformed answer.
+func isIOError(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed)
+}
+
+// cappedReader reads at most left bytes from r, then fails with
+// errResponseTooLarge.
+type cappedReader struct {
+	r    io.Reader
+	left int
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errResponseTooLarge
+	}
+	n, err := c.r.Read(p[:min(len(p), c.left)])
+	c.left -= n
+	return n, err
 }
 
 // excerptSize and excerptWait bound the body kept from a refusal: the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 
 	"github.com/wsx-go/websocket/internal/handshake"
@@ -68,6 +69,28 @@ func (d *Dialer) check() error {
 		}
 	}
 	return nil
+}
+
+// canonicalHeader returns h with canonical names, so that Get and Del see
+// every entry: a Header built as a map literal may hold "authorization".
+// h itself is returned when it is canonical already.
+func canonicalHeader(h http.Header) http.Header {
+	canonical := true
+	for name := range h {
+		if http.CanonicalHeaderKey(name) != name {
+			canonical = false
+			break
+		}
+	}
+	if canonical {
+		return h
+	}
+	c := make(http.Header, len(h))
+	for name, values := range h {
+		key := http.CanonicalHeaderKey(name)
+		c[key] = append(c[key], values...)
+	}
+	return c
 }
 
 // hostPort is the address of u's server, with the scheme's default port.
