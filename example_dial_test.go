@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,6 +28,40 @@ func ExampleDialer_trustedCertificate() {
 
 	d := &websocket.Dialer{TrustedCertificates: []*x509.Certificate{cert.TLS.Leaf}}
 	fmt.Println(dialAndEcho(d, srv.URL().String()))
+	// Output: echo: hello
+}
+
+// A pinned key is trusted whatever the certificate around it says: a
+// renewed certificate with the same key still matches.
+func ExampleDialer_pinnedKeys() {
+	cert, srv := startTLSEchoServer()
+	defer srv.Close()
+
+	pin := websocket.PublicKeyPin(cert.TLS.Leaf) // or from openssl, see PublicKeyPin
+	d := &websocket.Dialer{PinnedKeys: []string{pin}}
+	fmt.Println(strings.HasPrefix(pin, "sha256/"), dialAndEcho(d, srv.URL().String()))
+	// Output: true echo: hello
+}
+
+// A server on a Unix domain socket: the URL's host only fills the Host
+// header.
+func ExampleDialer_unixSocket() {
+	dir, err := os.MkdirTemp("", "wsx-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "app.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &websocket.Server{Handle: echoOnce}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	d := &websocket.Dialer{UnixSocket: path}
+	fmt.Println(dialAndEcho(d, "ws://app.local/chat"))
 	// Output: echo: hello
 }
 
