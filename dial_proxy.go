@@ -71,19 +71,43 @@ func (d *Dialer) tunnel(ctx context.Context, u, pu *url.URL) (*link, error) {
 	cred := proxyCredentials{}
 	cred.user, cred.pass, cred.ok = credentials(pu.User)
 	for retried := false; ; retried = true {
+		if err := cred.check(pu); err != nil {
+			return nil, &DialError{Op: "proxy", Kind: KindInvalidInput, URL: redact(u), Addr: proxyAddr(pu), Err: err}
+		}
 		l, ch, err := d.tunnelOnce(ctx, u, pu, cred)
 		if err == nil {
 			return l, nil
 		}
-		if ch == nil || retried || d.ProxyAuth == nil {
+		if ch == nil || retried {
 			return nil, err
 		}
-		user, pass, ok := d.ProxyAuth(ctx, ch.public)
-		if !ok {
+		switch {
+		case cred.ok && cred.challenge == nil && ch.http != nil && ch.http.Scheme == "digest":
+			// The URL's credentials went out as Basic: answer the
+			// Digest challenge with them.
+			cred.challenge = ch.http
+		case d.ProxyAuth != nil:
+			user, pass, ok := d.ProxyAuth(ctx, ch.public)
+			if !ok {
+				return nil, err
+			}
+			cred = proxyCredentials{user: user, pass: pass, ok: true, challenge: ch.http}
+		default:
 			return nil, err
 		}
-		cred = proxyCredentials{user: user, pass: pass, ok: true, challenge: ch.http}
 	}
+}
+
+// check refuses credentials SOCKS5 cannot carry: RFC 1929 wants a user
+// name and a password of 1 to 255 bytes each.
+func (c proxyCredentials) check(pu *url.URL) error {
+	if !c.ok || pu.Scheme != "socks5" && pu.Scheme != "socks5h" {
+		return nil
+	}
+	if len(c.user) < 1 || len(c.user) > 255 || len(c.pass) < 1 || len(c.pass) > 255 {
+		return errors.New("SOCKS5 credentials need a user name and a password of 1 to 255 bytes (RFC 1929)")
+	}
+	return nil
 }
 
 // proxyCredentials are what tunnelOnce sends the proxy.
@@ -178,7 +202,12 @@ func proxyAnswer(cred proxyCredentials, target string) (string, error) {
 // httpProxyChallenge reads a 407's Proxy-Authenticate header; nil if it
 // holds nothing this package can answer.
 func httpProxyChallenge(pu *url.URL, h http.Header) *proxyChallenge {
-	chs, err := httpauth.ParseChallenges(h.Values("Proxy-Authenticate"))
+	values := h.Values("Proxy-Authenticate")
+	if len(values) == 0 {
+		// A proxy answering 401 challenges as a server would.
+		values = h.Values("WWW-Authenticate")
+	}
+	chs, err := httpauth.ParseChallenges(values)
 	if err != nil {
 		return nil
 	}

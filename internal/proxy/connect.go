@@ -142,7 +142,10 @@ func readAnswer(conn io.Reader) ([]byte, error) {
 			return bytes.Clone(b), nil
 		}
 		return nil, nil
-	case code == http.StatusProxyAuthRequired:
+	case code == http.StatusProxyAuthRequired, code == http.StatusUnauthorized:
+		// A 401 is a server's challenge, not a proxy's (RFC 9110
+		// §15.5.2), but some proxies answer refused credentials with it
+		// and WWW-Authenticate: tinyproxy up to 1.11 does.
 		e.Kind = KindAuthRequired
 	case code < 100 || code > 599 || code == http.StatusSwitchingProtocols:
 		// RFC 9110 §15: status codes run from 100 to 599; and a protocol

@@ -15,11 +15,12 @@ type Kind int
 // The kinds of *Error.
 const (
 	// KindRefused: the proxy answered but would not open the tunnel (a
-	// CONNECT answer other than 2xx or 407; a SOCKS5 reply code other than
-	// 0).
+	// CONNECT answer other than 2xx, 401 or 407; a SOCKS5 reply code other
+	// than 0).
 	KindRefused Kind = iota + 1
 	// KindAuthRequired: the proxy wants credentials it did not get or did
-	// not accept (a 407 answer; a SOCKS5 server that accepts none of the
+	// not accept (a 407 answer, or a 401, which some proxies send instead;
+	// a SOCKS5 server that accepts none of the
 	// offered methods or rejects the username and password).
 	KindAuthRequired
 	// KindProtocol: the proxy's reply is not valid for the protocol.
