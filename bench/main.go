@@ -12,6 +12,13 @@
 // Each server runs in a child process (this binary's hidden "serve"
 // subcommand) pinned to CPU 0; the load client, the same for every
 // WebSocket server, runs here pinned to CPU 1; both with GOMAXPROCS=1.
+//
+// With WSX_BENCH_CPUPROFILE=/tmp/p in the environment each server process
+// writes a CPU profile to /tmp/p.<implementation> (the last process of each
+// implementation wins; run one cell and one repetition to profile it):
+//
+//	WSX_BENCH_CPUPROFILE=/tmp/p go run . -impl wsx -scenario echo/1conn-1MiB -reps 1 -out /tmp/b.md
+//	go tool pprof -top /tmp/p.wsx
 package main
 
 import (

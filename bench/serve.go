@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -60,6 +61,13 @@ func serveMain(args []string) error {
 	} else {
 		stop = im.Serve(ln)
 	}
+	if prefix := os.Getenv("WSX_BENCH_CPUPROFILE"); prefix != "" {
+		stopProfile, err := startCPUProfile(prefix + "." + im.Name)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	fmt.Println(ln.Addr())
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
@@ -88,4 +96,21 @@ func readServeStats() serveStats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return serveStats{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, NumGoroutine: runtime.NumGoroutine()}
+}
+
+// startCPUProfile writes a CPU profile of this server to path until the
+// returned function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
