@@ -113,10 +113,11 @@ func (p Params) ContextTakeover(server bool) bool {
 // RFC 7692 §5.1 makes a server decline an offer with a parameter not
 // defined for offers, a parameter given twice, or a parameter with an
 // invalid value: window bits other than "8" to "15" (no leading zero, no
-// sign), a value on a no_context_takeover parameter, server_max_window_bits
-// without a value, or a value sent as a quoted-string. Such offers are left
-// out, not reported: declining one offer is not an error, and a later offer
-// may still be accepted. Parameter names are matched case-insensitively.
+// sign; a quoted number counts as the number), a value on a
+// no_context_takeover parameter, or server_max_window_bits without a
+// value. Such offers are left out, not reported: declining one offer is
+// not an error, and a later offer may still be accepted. Parameter names
+// are matched case-insensitively.
 //
 // Only a header that breaks the grammar of RFC 6455 §9.1 gives an error
 // (wrapping handshake.ErrMalformedExtensions); a header with no valid offer
@@ -205,15 +206,15 @@ func fromParams(params []handshake.Param, response bool) (Params, error) {
 
 // windowBits reads the value of a *_max_window_bits parameter. RFC 7692
 // §7.1.2.1 and §7.1.2.2 ask for a decimal integer without leading zeros
-// from 8 to 15, conforming to the ABNF 1*DIGIT; a quoted-string is not
-// 1*DIGIT, so a quoted value is refused too.
+// from 8 to 15, conforming to the ABNF 1*DIGIT. A quoted-string whose
+// content is such a number is taken as the number (RFC 6455 §9.1).
 func windowBits(prm handshake.Param) (int, error) {
 	switch {
 	case !prm.HasValue:
 		return 0, fmt.Errorf("parameter %s has no value", prm.Name)
-	case prm.Quoted:
-		return 0, fmt.Errorf("parameter %s has a quoted value", prm.Name)
 	}
+	// A quoted value counts as the token it holds (RFC 6455 §9.1):
+	// server_max_window_bits="10" is server_max_window_bits=10.
 	v := prm.Value
 	var bits int
 	switch {
@@ -340,7 +341,7 @@ func configBits(bits int) int {
 //   - an extension other than permessage-deflate, or permessage-deflate
 //     more than once: the client offered it once (RFC 6455 §9.1);
 //   - an unknown or duplicate parameter, a no_context_takeover parameter
-//     with a value, or window bits that are missing, quoted or not 8 to 15
+//     with a value, or window bits that are missing or not 8 to 15
 //     (RFC 7692 §7.1);
 //   - client_max_window_bits when the client did not offer it (§7.1.2.2);
 //   - server_max_window_bits above the value the client offered (§7.1.2.1).

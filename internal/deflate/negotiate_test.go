@@ -30,6 +30,8 @@ func TestParseOffers(t *testing.T) {
 		{"server_max_window_bits 15", []string{"permessage-deflate; server_max_window_bits=15"}, []Params{{ServerMaxWindowBits: 15}}},
 		{"valueless client_max_window_bits", []string{"permessage-deflate; client_max_window_bits"}, []Params{{ClientMaxWindowBits: -1}}},
 		{"client_max_window_bits with a value", []string{"permessage-deflate; client_max_window_bits=9"}, []Params{{ClientMaxWindowBits: 9}}},
+		// RFC 6455 §9.1: a quoted value counts as the token it holds.
+		{"quoted window bits", []string{`permessage-deflate; server_max_window_bits="10"; client_max_window_bits="9"`}, []Params{{ServerMaxWindowBits: 10, ClientMaxWindowBits: 9}}},
 		{
 			"every parameter, any order, any case",
 			[]string{"permessage-deflate; Client_Max_Window_Bits=12; SERVER_MAX_WINDOW_BITS=11; client_no_context_takeover; server_no_context_takeover"},
@@ -89,11 +91,9 @@ func TestParseOffersDeclined(t *testing.T) {
 		"server_max_window_bits=9.0",                             // not an integer
 		"server_max_window_bits=0x9",                             // not decimal
 		"server_max_window_bits=1000000000000000000009",          // overflow-sized
-		`server_max_window_bits="10"`,                            // quoted: not 1*DIGIT
 		"client_max_window_bits=7",                               // below 8
 		"client_max_window_bits=16",                              // above 15
 		"client_max_window_bits=09",                              // leading zero
-		`client_max_window_bits="10"`,                            // quoted
 	} {
 		values := []string{"permessage-deflate; " + params + ", permessage-deflate; client_no_context_takeover"}
 		got, err := ParseOffers(values)
@@ -246,6 +246,7 @@ func TestParseResponse(t *testing.T) {
 		{"client_max_window_bits below hint", []string{"permessage-deflate; client_max_window_bits=10"}, Params{ClientMaxWindowBits: 11}, Params{ClientMaxWindowBits: 10}},
 		{"client_max_window_bits above hint", []string{"permessage-deflate; client_max_window_bits=12"}, Params{ClientMaxWindowBits: 11}, Params{ClientMaxWindowBits: 12}},
 		{"offered parameters left out", []string{"permessage-deflate"}, full, Params{}},
+		{"quoted window bits", []string{`permessage-deflate; server_max_window_bits="9"; client_max_window_bits="10"`}, full, Params{ServerMaxWindowBits: 9, ClientMaxWindowBits: 10}},
 		{
 			"every parameter, any case",
 			[]string{"permessage-deflate; CLIENT_MAX_WINDOW_BITS=15; server_max_window_bits=12; Client_No_Context_Takeover; server_no_context_takeover"},
@@ -304,14 +305,12 @@ func TestParseResponseErrors(t *testing.T) {
 		{"server_max_window_bits 7", []string{"permessage-deflate; server_max_window_bits=7"}, Params{}, "want 8 to 15"},
 		{"server_max_window_bits 16", []string{"permessage-deflate; server_max_window_bits=16"}, Params{}, "want 8 to 15"},
 		{"server_max_window_bits leading zero", []string{"permessage-deflate; server_max_window_bits=09"}, Params{}, "want 8 to 15"},
-		{"server_max_window_bits quoted", []string{`permessage-deflate; server_max_window_bits="9"`}, Params{}, "quoted value"},
 		{"server_max_window_bits above offer", []string{"permessage-deflate; server_max_window_bits=11"}, Params{ServerMaxWindowBits: 10}, "server_max_window_bits=11 above the 10 offered"},
 		{"client_max_window_bits not offered", []string{"permessage-deflate; client_max_window_bits=10"}, Params{}, "client_max_window_bits=10 not offered"},
 		{"client_max_window_bits valueless", []string{"permessage-deflate; client_max_window_bits"}, valueless, "client_max_window_bits has no value"},
 		{"client_max_window_bits valueless, not offered", []string{"permessage-deflate; client_max_window_bits"}, Params{}, "has no value"},
 		{"client_max_window_bits 7", []string{"permessage-deflate; client_max_window_bits=7"}, valueless, "want 8 to 15"},
 		{"client_max_window_bits 16", []string{"permessage-deflate; client_max_window_bits=16"}, valueless, "want 8 to 15"},
-		{"client_max_window_bits quoted", []string{`permessage-deflate; client_max_window_bits="10"`}, valueless, "quoted value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
