@@ -129,7 +129,7 @@ func ParseOffers(values []string) ([]Params, error) {
 	}
 	var offers []Params
 	for _, e := range exts {
-		if !equalToken(e.Name, ExtensionName) {
+		if !handshake.EqualToken(e.Name, ExtensionName) {
 			continue
 		}
 		if p, err := fromParams(e.Params, false); err == nil {
@@ -149,13 +149,13 @@ func fromParams(params []handshake.Param, response bool) (Params, error) {
 	for _, prm := range params {
 		var idx int
 		switch {
-		case equalToken(prm.Name, paramServerNoContextTakeover):
+		case handshake.EqualToken(prm.Name, paramServerNoContextTakeover):
 			idx = 0
-		case equalToken(prm.Name, paramClientNoContextTakeover):
+		case handshake.EqualToken(prm.Name, paramClientNoContextTakeover):
 			idx = 1
-		case equalToken(prm.Name, paramServerMaxWindowBits):
+		case handshake.EqualToken(prm.Name, paramServerMaxWindowBits):
 			idx = 2
-		case equalToken(prm.Name, paramClientMaxWindowBits):
+		case handshake.EqualToken(prm.Name, paramClientMaxWindowBits):
 			idx = 3
 		default:
 			return Params{}, fmt.Errorf("unknown parameter %q", prm.Name)
@@ -363,7 +363,7 @@ func ParseResponse(values []string, offered Params) (Params, error) {
 		return Params{}, ErrNotNegotiated
 	}
 	for _, e := range exts {
-		if !equalToken(e.Name, ExtensionName) {
+		if !handshake.EqualToken(e.Name, ExtensionName) {
 			return Params{}, fmt.Errorf("%w: unrequested extension %q", ErrInvalidResponse, e.Name)
 		}
 	}
@@ -381,25 +381,4 @@ func ParseResponse(values []string, offered Params) (Params, error) {
 		return Params{}, fmt.Errorf("%w: %s=%d above the %d offered", ErrInvalidResponse, paramServerMaxWindowBits, p.ServerMaxWindowBits, offered.ServerMaxWindowBits)
 	}
 	return p, nil
-}
-
-// equalToken compares two tokens case-insensitively, folding ASCII only:
-// tokens are ASCII, and Unicode folding would match "K" (U+212A) to "k".
-func equalToken(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

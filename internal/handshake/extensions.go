@@ -208,11 +208,11 @@ func (p *extParser) quotedToken() (string, error) {
 				return "", errors.New("unterminated quoted value")
 			}
 			c = p.s[p.i]
-			if !isTchar(c) {
+			if !IsTokenChar(c) {
 				return "", fmt.Errorf("quoted value is not a token: it holds %s", describeByte(c))
 			}
 			b = append(b, c)
-		case isTchar(c):
+		case IsTokenChar(c):
 			if b != nil {
 				b = append(b, c)
 			}
@@ -227,7 +227,7 @@ func (p *extParser) quotedToken() (string, error) {
 // token reads the longest run of token bytes, possibly empty.
 func (p *extParser) token() string {
 	start := p.i
-	for p.i < len(p.s) && isTchar(p.s[p.i]) {
+	for p.i < len(p.s) && IsTokenChar(p.s[p.i]) {
 		p.i++
 	}
 	return p.s[start:p.i]
@@ -259,11 +259,4 @@ func describeByte(c byte) string {
 		return fmt.Sprintf("non-ASCII byte 0x%02x", c)
 	}
 	return fmt.Sprintf("%q", c)
-}
-
-// isTchar reports whether c may appear in a token: any US-ASCII byte but
-// controls, space and the separators (RFC 2616 §2.2, which RFC 6455 §9.1
-// builds on; RFC 7230 §3.2.6 lists the same set).
-func isTchar(c byte) bool {
-	return ' ' < c && c < 0x7f && strings.IndexByte(`()<>@,;:\"/[]?={}`, c) < 0
 }

@@ -47,37 +47,12 @@ func AcceptKey(key string) string {
 func HasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
 		for t := range strings.SplitSeq(v, ",") {
-			if asciiEqualFold(trimOWS(t), token) {
+			if EqualToken(trimOWS(t), token) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// trimOWS trims the optional whitespace of RFC 7230 §3.2.3, SP and HTAB;
-// unlike strings.TrimSpace it leaves non-ASCII spaces alone.
-func trimOWS(s string) string { return strings.Trim(s, " \t") }
-
-// asciiEqualFold is strings.EqualFold for ASCII only: tokens are ASCII
-// (RFC 7230 §3.2.6), and Unicode folding would match "K" (U+212A) to "k".
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // Tokens returns the comma-separated elements of every value of the header
@@ -92,21 +67,6 @@ func Tokens(h http.Header, name string) []string {
 		}
 	}
 	return out
-}
-
-// ValidToken reports whether s is an RFC 7230 token, the form RFC 6455
-// §4.1 requires of subprotocol names.
-func ValidToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // HasCRLF reports whether s holds a carriage return or line feed, which would

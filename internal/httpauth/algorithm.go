@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"strings"
+
+	"github.com/wsx-go/websocket/internal/handshake"
 )
 
 // algorithm is one hash algorithm of the Digest scheme (RFC 7616 §3.2).
@@ -37,7 +38,7 @@ var algorithms = [...]algorithm{
 // case-insensitively.
 func lookupAlgorithm(name string) (algorithm, bool) {
 	for _, a := range algorithms {
-		if equalFoldASCII(a.name, name) {
+		if handshake.EqualToken(a.name, name) {
 			return a, true
 		}
 	}
@@ -57,9 +58,7 @@ func (a algorithm) hashHex(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// isASCII reports whether s holds only ASCII bytes; it keeps
-// strings.EqualFold from matching Unicode look-alikes such as "K"
-// (U+212A KELVIN SIGN) in names that must be ASCII.
+// isASCII reports whether s holds only ASCII bytes.
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -68,6 +67,3 @@ func isASCII(s string) bool {
 	}
 	return true
 }
-
-// equalFoldASCII reports whether a and b are equal ignoring ASCII case.
-func equalFoldASCII(a, b string) bool { return isASCII(a) && isASCII(b) && strings.EqualFold(a, b) }

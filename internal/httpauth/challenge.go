@@ -1,6 +1,10 @@
 package httpauth
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/wsx-go/websocket/internal/handshake"
+)
 
 // Challenge is one challenge of a WWW-Authenticate or Proxy-Authenticate
 // header (RFC 9110 §11.6.1, §11.7.1). A challenge carries either a token68
@@ -178,7 +182,7 @@ func skipOWS(s string, i int) int {
 // just past it.
 func scanToken(s string, i int) (string, int) {
 	j := i
-	for j < len(s) && isTchar(s[j]) {
+	for j < len(s) && handshake.IsTokenChar(s[j]) {
 		j++
 	}
 	return s[i:j], j

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wsx-go/websocket/internal/handshake"
 )
 
 // TestParseChallenges checks the challenge grammar of RFC 9110 §11.1-§11.3
@@ -273,7 +275,7 @@ func FuzzParseChallenges(f *testing.F) {
 			return
 		}
 		for _, c := range chs {
-			if !validToken(c.Scheme) || lowerASCII(c.Scheme) != c.Scheme {
+			if !handshake.ValidToken(c.Scheme) || lowerASCII(c.Scheme) != c.Scheme {
 				t.Fatalf("scheme %q is not a lower-case token", c.Scheme)
 			}
 			if c.Token68 != "" && c.Params != nil {
@@ -283,7 +285,7 @@ func FuzzParseChallenges(f *testing.F) {
 				t.Fatalf("challenge %#v has an empty map", c)
 			}
 			for n := range c.Params {
-				if !validToken(n) || lowerASCII(n) != n {
+				if !handshake.ValidToken(n) || lowerASCII(n) != n {
 					t.Fatalf("parameter name %q is not a lower-case token", n)
 				}
 			}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wsx-go/websocket/internal/handshake"
 )
 
 // DigestRequest is what a Digest answer depends on besides the challenge.
@@ -109,14 +111,14 @@ func readDigestChallenge(ch Challenge) (digestChallenge, error) {
 	}
 
 	// RFC 7616 §3.3: "UTF-8" is the only charset defined.
-	if cs, ok := ch.Params["charset"]; ok && !equalFoldASCII(cs, "UTF-8") {
+	if cs, ok := ch.Params["charset"]; ok && !handshake.EqualToken(cs, "UTF-8") {
 		return d, fmt.Errorf("httpauth: digest: unsupported charset %q", cs)
 	}
 	if uh, ok := ch.Params["userhash"]; ok {
 		switch {
-		case equalFoldASCII(uh, "true"):
+		case handshake.EqualToken(uh, "true"):
 			d.userhash = true
-		case !equalFoldASCII(uh, "false"):
+		case !handshake.EqualToken(uh, "false"):
 			return d, fmt.Errorf("httpauth: digest: userhash %q is neither true nor false", uh)
 		}
 	}
@@ -130,9 +132,9 @@ func chooseQop(offer string) string {
 	for opt := range strings.SplitSeq(offer, ",") {
 		opt = strings.Trim(opt, " \t")
 		switch {
-		case equalFoldASCII(opt, "auth"):
+		case handshake.EqualToken(opt, "auth"):
 			return "auth"
-		case equalFoldASCII(opt, "auth-int"):
+		case handshake.EqualToken(opt, "auth-int"):
 			authInt = true
 		}
 	}
@@ -144,7 +146,7 @@ func chooseQop(offer string) string {
 
 // answer computes the credentials for req (RFC 7616 §3.4).
 func (d digestChallenge) answer(req DigestRequest) (string, error) {
-	if !validToken(req.Method) {
+	if !handshake.ValidToken(req.Method) {
 		return "", fmt.Errorf("httpauth: digest: method %q is not a token", req.Method)
 	}
 	if req.URI == "" {

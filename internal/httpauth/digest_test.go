@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wsx-go/websocket/internal/handshake"
 )
 
 // credParam is one auth-param of credentials as written on the wire.
@@ -31,7 +33,7 @@ func parseCredentials(t *testing.T, s string) map[string]credParam {
 	params := make(map[string]credParam)
 	for rest != "" {
 		name, after, ok := strings.Cut(rest, "=")
-		if !ok || !validToken(strings.TrimSuffix(name, "*")) {
+		if !ok || !handshake.ValidToken(strings.TrimSuffix(name, "*")) {
 			t.Fatalf("bad parameter name at %q in %q", rest, s)
 		}
 		var p credParam
@@ -55,7 +57,7 @@ func parseCredentials(t *testing.T, s string) map[string]credParam {
 				end = len(after)
 			}
 			p.value, rest = after[:end], after[end:]
-			if !validToken(p.value) && name != "username*" {
+			if !handshake.ValidToken(p.value) && name != "username*" {
 				t.Fatalf("unquoted value %q of %s is not a token in %q", p.value, name, s)
 			}
 		}

@@ -8,15 +8,6 @@ import (
 // The character classes of RFC 9110 §5.6 that challenges and credentials
 // are built from. Header values are bytes, so each class is a byte test.
 
-// isTchar reports whether c may appear in a token (RFC 9110 §5.6.2).
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
 // isToken68Char reports whether c may appear in a token68 before its
 // trailing "=" padding (RFC 9110 §11.2): the base64, base64url and base32
 // alphabets fit.
@@ -46,19 +37,6 @@ func isQuotable(c byte) bool { return c == '\t' || (0x20 <= c && c != 0x7f) }
 
 // isCTL reports whether c is a control character (RFC 5234 Appendix B.1).
 func isCTL(c byte) bool { return c < 0x20 || c == 0x7f }
-
-// validToken reports whether s is a non-empty token.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
 
 // lowerASCII lower-cases the ASCII letters of s: scheme and parameter names
 // are ASCII and case-insensitive (RFC 9110 §11.1, §11.2), and Unicode
