@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wsx-go/websocket/internal/leakcheck"
 )
 
 // errorLog collects what a Server hands to OnError, which may be called
@@ -1275,10 +1277,7 @@ func TestServerNoHandshakeErrorAfterAnswer(t *testing.T) {
 			errs := listenServer(t, s)
 			addr := s.Addr().String()
 
-			before := make(map[string]bool)
-			for _, g := range goroutineStacks() {
-				before[goroutineID(g)] = true
-			}
+			before := leakcheck.Snapshot()
 			nc, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
@@ -1302,12 +1301,7 @@ func TestServerNoHandshakeErrorAfterAnswer(t *testing.T) {
 				t.Fatal("the server kept the connection open")
 			}
 			eventually(t, "the server's connection goroutine ended", func() bool {
-				for _, g := range goroutineStacks() {
-					if !before[goroutineID(g)] && strings.Contains(g, "net/http.(*conn).serve") {
-						return false
-					}
-				}
-				return true
+				return leakcheck.Leaked([]string{"net/http.(*conn).serve"}, before, 0) == ""
 			})
 			reported := errs.matching(opIs("handshake", nc.LocalAddr().String()))
 			if len(reported) != tt.reports {
