@@ -130,9 +130,7 @@ func guard(ctx context.Context, nc net.Conn) func() bool {
 // read may fail on the connection's deadline, or on the close that ctx's
 // end caused, just before ctx itself reports the end.
 func deadlineError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
+	err = contextError(ctx, err)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
 			return context.DeadlineExceeded

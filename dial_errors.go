@@ -222,10 +222,11 @@ func dialError(op string, u *url.URL, addr string, err error) *DialError {
 	if errors.As(err, &de) {
 		return de
 	}
-	var ae *TLSAlertError
-	if a, ok := receivedAlert(err); ok && !errors.As(err, &ae) {
-		// Under TLS 1.3 the server's verdict on a client certificate
-		// arrives after the client's handshake is done: at the first read.
+	if a, ok := receivedAlert(err); ok {
+		// A fatal alert from the server, in the TLS handshake with the
+		// server or an https proxy, or under TLS 1.3 at the first read
+		// after it, when the server's verdict on a client certificate
+		// arrives.
 		err = &TLSAlertError{Alert: a}
 	}
 	return &DialError{Op: op, Kind: classify(op, err), URL: redact(u), Addr: addr, Err: err}

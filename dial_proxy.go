@@ -136,9 +136,8 @@ func (d *Dialer) tunnelOnce(ctx context.Context, u, pu *url.URL, cred proxyCrede
 		stop()
 		nc.Close()
 		err = deadlineError(ctx, err)
-		var ae *TLSAlertError
 		var ce *CertificateError
-		if !errors.As(err, &ae) && !errors.As(err, &ce) {
+		if !errors.As(err, &ce) {
 			err = proxyError(pu, err)
 		}
 		return nil, ch, dialError("proxy", u, addr, err)

@@ -113,10 +113,7 @@ func (d *Dialer) tlsClient(ctx context.Context, nc net.Conn, host string) (*tls.
 	cfg := d.tlsConfig(host)
 	tc := tls.Client(nc, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		if a, ok := receivedAlert(err); ok {
-			return nil, &TLSAlertError{Alert: a}
-		}
-		return nil, err
+		return nil, err // dialError turns a received alert into a *TLSAlertError
 	}
 	return tc, nil
 }

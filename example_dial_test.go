@@ -26,9 +26,17 @@ func ExampleDialer_trustedCertificate() {
 	cert, srv := startTLSEchoServer()
 	defer srv.Close()
 
+	_, err := websocket.Dial(context.Background(), srv.URL().String(), nil)
+	var de *websocket.DialError
+	if errors.As(err, &de) {
+		fmt.Println("without trust:", de.Kind)
+	}
+
 	d := &websocket.Dialer{TrustedCertificates: []*x509.Certificate{cert.TLS.Leaf}}
-	fmt.Println(dialAndEcho(d, srv.URL().String()))
-	// Output: echo: hello
+	fmt.Println("trusted:", dialAndEcho(d, srv.URL().String()))
+	// Output:
+	// without trust: certificate verification failed
+	// trusted: echo: hello
 }
 
 // A pinned key is trusted whatever the certificate around it says: a
@@ -131,7 +139,9 @@ func ExampleDialer_proxy() {
 
 	d := &websocket.Dialer{Proxy: websocket.ProxyURL(proxyURL)}
 	fmt.Println(dialAndEcho(d, srv.URL().String()))
-	// Output: echo: hello
+	// Output:
+	// proxy: CONNECT to 127.0.0.1
+	// echo: hello
 }
 
 // CheckRedirect can refuse a redirect; Dial then fails with a
@@ -266,6 +276,9 @@ func tunnel(client net.Conn) {
 	if len(fields) < 2 || fields[0] != "CONNECT" {
 		io.WriteString(client, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
 		return
+	}
+	if host, _, err := net.SplitHostPort(fields[1]); err == nil {
+		fmt.Println("proxy: CONNECT to", host) // the example's output shows the tunnel was used
 	}
 	server, err := net.Dial("tcp", fields[1])
 	if err != nil {
