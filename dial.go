@@ -18,9 +18,10 @@ type Dialer struct {
 	Options
 
 	// Header holds extra request headers. The headers the handshake
-	// itself sets (Upgrade, Connection, Sec-WebSocket-*) are ignored.
-	// Authorization and Cookie are dropped when a redirect leads to
-	// another host.
+	// itself sets (Upgrade, Connection, Sec-WebSocket-*) are ignored; a
+	// Host entry replaces the URL's host in the Host header, also after
+	// redirects. Authorization and Cookie are dropped when a redirect
+	// leads to another host.
 	Header http.Header
 	// Origin, when set, is sent as the Origin header, as a browser would.
 	Origin string
