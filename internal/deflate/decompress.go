@@ -181,10 +181,10 @@ func (d *Decompressor) usable() error {
 // the takeover history as its dictionary.
 func (d *Decompressor) begin(b []byte, r io.Reader, limit int64) {
 	d.in = inflaterPool.Get().(*inflater)
-	d.in.src.reset(b, r)
+	d.in.reset(b, r)
 	// Reset copies the dictionary into the decoder's own history, so the
 	// window may change while the message is read.
-	_ = d.in.fr.(flate.Resetter).Reset(&d.in.src, d.history())
+	_ = d.in.fr.(flate.Resetter).Reset(d.in.br, d.history())
 	d.limit, d.n = limit, 0
 }
 
@@ -196,7 +196,7 @@ func (d *Decompressor) end(err error) {
 		d.window, d.wpos = nil, 0
 	}
 	if d.in != nil {
-		d.in.src.reset(nil, nil) // drop references to the caller's data
+		d.in.reset(nil, nil) // drop references to the caller's data
 		inflaterPool.Put(d.in)
 		d.in = nil
 	}
@@ -212,7 +212,7 @@ func (d *Decompressor) read(p []byte) (int, error) {
 			p = p[:rem]
 		}
 	}
-	src := &d.in.src
+	in := d.in
 	for {
 		n, err := d.in.fr.Read(p)
 		d.n += int64(n)
@@ -229,20 +229,23 @@ func (d *Decompressor) read(p []byte) (int, error) {
 			// one msgTail ends with. A sender may also set BFINAL itself
 			// (RFC 7692 §7.2.3.4); whatever payload follows starts a new
 			// stream.
-			switch {
-			case src.tail == len(msgTail), src.tail == len(syncMarker):
+			switch in.tailConsumed() {
+			case len(msgTail), len(syncMarker), 0:
 				return n, io.EOF
-			case src.tail == 0 && src.payloadDone():
-				return n, io.EOF
-			case src.tail > 0:
+			case -1:
+				// More payload: a new stream.
+			default:
+				if err := in.src.failed(); err != nil {
+					return n, err
+				}
 				return n, fmt.Errorf("%w: stream ended inside the appended sync marker", ErrCorrupt)
 			}
-			_ = d.in.fr.(flate.Resetter).Reset(src, nil)
+			_ = in.fr.(flate.Resetter).Reset(in.br, nil)
 			if n > 0 {
 				return n, nil
 			}
 		default:
-			if ferr := src.failed(); ferr != nil && errors.Is(err, ferr) {
+			if ferr := in.src.failed(); ferr != nil && errors.Is(err, ferr) {
 				return n, err
 			}
 			return n, fmt.Errorf("%w: %w", ErrCorrupt, err)

@@ -1,6 +1,7 @@
 package deflate
 
 import (
+	"bufio"
 	"io"
 	"sync"
 
@@ -46,8 +47,15 @@ func newEncoder(w io.Writer, level, windowBits int) (*flate.Writer, error) {
 
 // inflater is a pooled decoder together with the source it reads from, so
 // that the source's read buffer is held only during a message too.
+//
+// The decoder reads through br, a *bufio.Reader: klauspost decodes Huffman
+// codes several times faster from one of the reader types it knows than
+// through the io.ByteReader interface. br may read ahead of the decoder,
+// but never past the end of src, which ends with the message; how far
+// the decoder really got is src's count minus br.Buffered().
 type inflater struct {
 	fr  io.ReadCloser // a klauspost decoder; also a flate.Resetter
+	br  *bufio.Reader
 	src source
 }
 
@@ -56,13 +64,32 @@ type inflater struct {
 var inflaterPool = sync.Pool{
 	New: func() any {
 		in := new(inflater)
-		// The source is an io.ByteReader, so the decoder reads it directly,
-		// byte by byte, and never reads past the end of a DEFLATE block; with
-		// any other reader klauspost wraps it in a bufio.Reader that would
-		// read ahead.
-		in.fr = flate.NewReader(&in.src)
+		in.br = bufio.NewReaderSize(&in.src, 4096)
+		in.fr = flate.NewReader(in.br)
 		return in
 	},
+}
+
+// reset points the inflater at a new message's payload: b in memory, or,
+// when r is not nil, read from r.
+func (in *inflater) reset(b []byte, r io.Reader) {
+	in.src.reset(b, r)
+	in.br.Reset(&in.src)
+}
+
+// tailConsumed returns how many octets of msgTail the decoder has consumed,
+// or -1 when it has not consumed all of the payload yet.
+func (in *inflater) tailConsumed() int {
+	pending := in.br.Buffered()
+	if pending == 0 && in.src.tail == 0 {
+		// Nothing read ahead: look whether the payload has more.
+		in.br.Peek(1)
+		pending = in.br.Buffered()
+	}
+	if pending > in.src.tail {
+		return -1
+	}
+	return in.src.tail - pending
 }
 
 // msgTail is what the decoder reads after a message's payload.
@@ -77,49 +104,17 @@ var inflaterPool = sync.Pool{
 // fails with io.ErrUnexpectedEOF.
 var msgTail = [...]byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
 
-// source feeds a decoder the payload of one message followed by msgTail. It
-// implements io.ByteReader so that the decoder consumes exactly the octets
-// it needs.
+// source yields the payload of one message followed by msgTail.
 type source struct {
-	b    []byte    // octets not yet given to the decoder
-	r    io.Reader // streaming mode: where more payload comes from; nil when b is all of it
+	b    []byte    // payload octets held in memory, not yet read
+	r    io.Reader // streaming mode: where the payload comes from; nil when b is all of it
 	rerr error     // the error r returned, io.EOF at the end of the payload
-	tail int       // octets of msgTail given to the decoder
-	buf  [4096]byte
+	tail int       // octets of msgTail read
 }
 
 // reset points s at a payload held in memory (r == nil) or read from r.
 func (s *source) reset(b []byte, r io.Reader) {
 	s.b, s.r, s.rerr, s.tail = b, r, nil, 0
-}
-
-// fill reads more of the payload into s.b, reporting whether it got any.
-func (s *source) fill() bool {
-	if s.r == nil || s.rerr != nil {
-		return false
-	}
-	// Tolerate a few empty reads, as bufio does, before giving up.
-	for range 100 {
-		n, err := s.r.Read(s.buf[:])
-		s.b = s.buf[:n]
-		if err != nil {
-			s.rerr = err
-		}
-		if n > 0 {
-			return true
-		}
-		if err != nil {
-			return false
-		}
-	}
-	s.rerr = io.ErrNoProgress
-	return false
-}
-
-// payloadDone reports whether the decoder has consumed the whole payload
-// (possibly not yet the tail).
-func (s *source) payloadDone() bool {
-	return len(s.b) == 0 && !s.fill()
 }
 
 // failed returns the error of the payload reader other than io.EOF, if any.
@@ -130,40 +125,41 @@ func (s *source) failed() error {
 	return s.rerr
 }
 
-// ReadByte implements io.ByteReader.
-func (s *source) ReadByte() (byte, error) {
-	if len(s.b) == 0 && !s.fill() {
-		if err := s.failed(); err != nil {
-			return 0, err
-		}
-		if s.tail == len(msgTail) {
-			return 0, io.EOF
-		}
-		s.tail++
-		return msgTail[s.tail-1], nil
-	}
-	c := s.b[0]
-	s.b = s.b[1:]
-	return c, nil
-}
-
-// Read implements io.Reader; the decoder uses it to copy stored blocks.
+// Read implements io.Reader.
 func (s *source) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if len(s.b) == 0 && !s.fill() {
-		if err := s.failed(); err != nil {
-			return 0, err
-		}
-		if s.tail == len(msgTail) {
-			return 0, io.EOF
-		}
-		n := copy(p, msgTail[s.tail:])
-		s.tail += n
+	if len(s.b) > 0 {
+		n := copy(p, s.b)
+		s.b = s.b[n:]
 		return n, nil
 	}
-	n := copy(p, s.b)
-	s.b = s.b[n:]
+	if s.r != nil && s.rerr == nil {
+		// Tolerate a few empty reads, as bufio does, before giving up.
+		for range 100 {
+			n, err := s.r.Read(p)
+			if err != nil {
+				s.rerr = err
+			}
+			if n > 0 {
+				return n, nil
+			}
+			if err != nil {
+				break
+			}
+		}
+		if s.rerr == nil {
+			s.rerr = io.ErrNoProgress
+		}
+	}
+	if err := s.failed(); err != nil {
+		return 0, err
+	}
+	if s.tail == len(msgTail) {
+		return 0, io.EOF
+	}
+	n := copy(p, msgTail[s.tail:])
+	s.tail += n
 	return n, nil
 }
