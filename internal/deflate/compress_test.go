@@ -375,7 +375,9 @@ func TestWeInflateStdlibOutput(t *testing.T) {
 
 // Begin/Write/End with the message cut at random points must produce what
 // Compress produces: klauspost buffers a whole block before encoding, so
-// even the octets are the same.
+// without takeover even the octets are the same. With takeover they may
+// differ, as Compress sizes the dictionary to the message and a streamed
+// message gets the whole history, but both must decode to the message.
 func TestStreamingCompressMatchesCompress(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	msgs := codecMessages(false)
@@ -401,7 +403,7 @@ func TestStreamingCompressMatchesCompress(t *testing.T) {
 				if err := pieces.End(); err != nil {
 					t.Fatal(err)
 				}
-				if !bytes.Equal(w.Bytes(), want) {
+				if !takeover && !bytes.Equal(w.Bytes(), want) {
 					t.Errorf("takeover=%t %v %s: streamed %d octets, Compress %d", takeover, cfg, m.name, w.Len(), len(want))
 				}
 				got, err := d.Decompress(nil, w.Bytes(), 0)
@@ -500,19 +502,19 @@ func TestCompressorMisuse(t *testing.T) {
 	}
 }
 
-// Without takeover the encoder goes back to the pool after every message;
-// with takeover it stays until Close.
-func TestCompressorHoldsEncoderOnlyWithTakeover(t *testing.T) {
+// A Compressor holds an encoder only during a message, with or without
+// takeover; with takeover it keeps at most maxHistory octets of history.
+func TestCompressorHoldsEncoderOnlyDuringMessage(t *testing.T) {
 	for _, takeover := range []bool{false, true} {
 		c, _ := NewCompressor(1, 15, takeover)
 		if c.fw != nil {
 			t.Fatal("a new Compressor holds an encoder")
 		}
-		if _, err := c.Compress(nil, textLike(1000, 1)); err != nil {
+		if _, err := c.Compress(nil, textLike(50000, 1)); err != nil {
 			t.Fatal(err)
 		}
-		if held := c.fw != nil; held != takeover {
-			t.Errorf("takeover=%t: after Compress holds encoder = %t", takeover, held)
+		if c.fw != nil {
+			t.Errorf("takeover=%t: encoder held after Compress", takeover)
 		}
 		var w bytes.Buffer
 		c.Begin(&w)
@@ -523,12 +525,60 @@ func TestCompressorHoldsEncoderOnlyWithTakeover(t *testing.T) {
 		if err := c.End(); err != nil {
 			t.Fatal(err)
 		}
-		if held := c.fw != nil; held != takeover {
-			t.Errorf("takeover=%t: after End holds encoder = %t", takeover, held)
+		if c.fw != nil {
+			t.Errorf("takeover=%t: encoder held after End", takeover)
+		}
+		want := 0
+		if takeover {
+			want = maxHistory
+		}
+		if len(c.history) != want || cap(c.history) > maxHistory {
+			t.Errorf("takeover=%t: history of %d octets (capacity %d), want %d (capacity at most %d)",
+				takeover, len(c.history), cap(c.history), want, maxHistory)
 		}
 		c.Close()
-		if c.fw != nil {
-			t.Errorf("takeover=%t: encoder held after Close", takeover)
+		if c.fw != nil || c.history != nil {
+			t.Errorf("takeover=%t: encoder or history held after Close", takeover)
+		}
+	}
+}
+
+// The history holds the latest octets sent, in order, whatever the sizes of
+// the messages and pieces that brought them, and never more than the
+// window.
+func TestCompressorHistoryIsLatestOctets(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, bits := range []int{8, 12, 15} {
+		limit := min(maxHistory, 1<<bits)
+		c, _ := NewCompressor(1, bits, true)
+		var sent []byte
+		for i := range 200 {
+			n := r.IntN(1 + r.IntN(3*limit))
+			msg := textLike(n, uint64(i))
+			sent = append(sent, msg...)
+			if i%2 == 0 {
+				if _, err := c.Compress(nil, msg); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				c.Begin(io.Discard)
+				for rest := msg; len(rest) > 0; {
+					k := min(len(rest), 1+r.IntN(limit))
+					c.Write(rest[:k])
+					rest = rest[k:]
+				}
+				if err := c.End(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := sent[max(0, len(sent)-limit):]
+			if !bytes.Equal(c.history, want) {
+				t.Fatalf("window %d, after message %d: history of %d octets differs from the latest %d sent",
+					bits, i, len(c.history), len(want))
+			}
+			if cap(c.history) > limit {
+				t.Fatalf("window %d: history capacity %d over %d", bits, cap(c.history), limit)
+			}
 		}
 	}
 }

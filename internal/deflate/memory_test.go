@@ -2,8 +2,11 @@ package deflate
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"testing"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // heapInUse returns the heap in use after two collections: the first
@@ -57,42 +60,52 @@ func bytesPerConnection(t *testing.T, n, level, bits int, takeover bool, msg []b
 	return (float64(after) - float64(before)) / float64(n)
 }
 
-// TestMemoryPerConnection measures what a connection holds between messages
-// after one 1 KiB message each way.
+// TestMemoryPerConnection measures what a connection holds between messages.
 //
 // Without context takeover both directions hold only their structs (the
 // encoder and decoder went back to the pools): asserted under 2 KiB.
 //
-// With context takeover the Decompressor keeps its window (here 1 KiB, the
-// size of the message; at most 1<<windowBits) and the Compressor keeps
-// klauspost's whole encoder: its 64 KiB input block, 320 KiB of history
-// buffer, token buffer and hash tables (see TestEncoderMemoryByLevel).
+// With context takeover the Compressor keeps the latest octets it sent (at
+// most 8 KiB) and the Decompressor the latest it received (at most the
+// 32 KiB window), nothing else: asserted after a 1 KiB message (about
+// 1 KiB each) and after 64 KiB messages (the full 8 + 32 KiB).
 func TestMemoryPerConnection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates about a gigabyte")
 	}
-	msg := jsonLike(1024)
 	n := 1000
-	perConn := bytesPerConnection(t, n, 1, 15, false, msg)
-	t.Logf("no context takeover, level 1: %.0f bytes per connection (%d connections)", perConn, n)
-	if perConn > 2048 {
-		t.Errorf("no context takeover: %.0f bytes per connection between messages, want under 2048", perConn)
-	}
-
 	if raceEnabled() {
 		n = 100 // the race detector's shadow memory makes 1,000 slow
 	}
-	perConn = bytesPerConnection(t, n, 1, 15, true, msg)
-	t.Logf("context takeover, level 1, 32 KiB window: %.0f bytes per connection (%d connections)", perConn, n)
-	if perConn > 1.2e6 {
-		t.Errorf("context takeover: %.0f bytes per connection, want under 1.2 MB", perConn)
+	cases := []struct {
+		name     string
+		takeover bool
+		msg      []byte
+		want     float64
+	}{
+		{"no context takeover, 1 KiB message", false, jsonLike(1 << 10), 2 << 10},
+		{"no context takeover, 64 KiB message", false, jsonLike(64 << 10), 2 << 10},
+		{"context takeover, 1 KiB message", true, jsonLike(1 << 10), 2<<10 + 2<<10},
+		{"context takeover, 64 KiB message", true, jsonLike(64 << 10), 2<<10 + maxHistory + 32<<10},
 	}
-	perConn = bytesPerConnection(t, n, 1, 10, true, msg)
+	for _, tc := range cases {
+		perConn := bytesPerConnection(t, n, 1, 15, tc.takeover, tc.msg)
+		t.Logf("%s, level 1: %.0f bytes per connection (%d connections)", tc.name, perConn, n)
+		if perConn > tc.want {
+			t.Errorf("%s: %.0f bytes per connection between messages, want under %.0f", tc.name, perConn, tc.want)
+		}
+	}
+	perConn := bytesPerConnection(t, n, 1, 10, true, jsonLike(64<<10))
 	t.Logf("context takeover, 1 KiB windows: %.0f bytes per connection (%d connections)", perConn, n)
+	if perConn > 2<<10+2<<10 {
+		t.Errorf("context takeover, 1 KiB windows: %.0f bytes per connection, want under %d", perConn, 4<<10)
+	}
 }
 
-// TestEncoderMemoryByLevel reports what a Compressor with context takeover
-// holds at each level, and what a Decompressor with takeover holds once its
+// TestEncoderMemoryByLevel reports what one klauspost encoder of each level
+// costs (what a Compressor would hold per connection if it kept its encoder
+// for context takeover, and what each goroutine compressing at a time holds
+// from the pool), and what a Decompressor with takeover holds once its
 // window is full. Only logged: the numbers are klauspost's, not ours.
 func TestEncoderMemoryByLevel(t *testing.T) {
 	if testing.Short() || raceEnabled() {
@@ -112,17 +125,16 @@ func TestEncoderMemoryByLevel(t *testing.T) {
 		configs = append(configs, config{fmt.Sprintf("any, window %d", bits), 1, bits})
 	}
 	for _, cfg := range configs {
-		cs := make([]*Compressor, n)
+		ws := make([]*flate.Writer, n)
 		before := heapInUse()
-		for i := range cs {
-			cs[i], _ = NewCompressor(cfg.level, cfg.bits, true)
-			cs[i].Compress(nil, msg)
+		for i := range ws {
+			ws[i], _ = newEncoder(io.Discard, cfg.level, cfg.bits)
+			ws[i].Write(msg)
+			ws[i].Flush()
 		}
 		after := heapInUse()
-		t.Logf("encoder level %-16s %7.0f KiB per Compressor with takeover", cfg.name, (float64(after)-float64(before))/n/1024)
-		for _, c := range cs {
-			c.Close()
-		}
+		t.Logf("encoder level %-16s %7.0f KiB each", cfg.name, (float64(after)-float64(before))/n/1024)
+		runtime.KeepAlive(ws)
 	}
 
 	big := jsonLike(64 << 10)
