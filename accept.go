@@ -60,7 +60,14 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		http.Error(w, err.Error(), status)
 		return nil, status, err
 	}
+	if z := o.Compression; z != nil {
+		if err := z.check(); err != nil {
+			http.Error(w, "websocket: server misconfigured", http.StatusInternalServerError)
+			return nil, http.StatusInternalServerError, err
+		}
+	}
 	subprotocol := selectSubprotocol(r.Header, o.Subprotocols)
+	deflateParams, compress := negotiateServer(r.Header, o.Compression)
 
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -89,6 +96,9 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if subprotocol != "" {
 		b.WriteString("Sec-WebSocket-Protocol: " + subprotocol + "\r\n")
 	}
+	if compress {
+		b.WriteString("Sec-WebSocket-Extensions: " + deflateParams.String() + "\r\n")
+	}
 	b.WriteString("\r\n")
 	if _, err := nc.Write([]byte(b.String())); err != nil {
 		nc.Close()
@@ -98,6 +108,9 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	limits := o.Options.withDefaults()
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	c := newConn(nc, false, limits, buffered)
+	if compress {
+		c.useCompression(deflateParams, o.Compression)
+	}
 	c.subprotocol = subprotocol
 	c.request = r
 	c.origin = r.Header.Get("Origin")

@@ -74,8 +74,9 @@ type Conn struct {
 	url         *url.URL
 	origin      string
 	state       atomic.Int32
-	abortFunc   func()  // closeTCP, allocated once for context.AfterFunc
-	server      *Server // the Server that tracks the connection, or nil
+	abortFunc   func()       // closeTCP, allocated once for context.AfterFunc
+	server      *Server      // the Server that tracks the connection, or nil
+	z           *compression // permessage-deflate, when negotiated
 
 	// Reading; guarded by readMu. Bytes read but not yet used are
 	// rbuf[rpos:rend]. rbuf is rsmall while the connection is idle, and a
@@ -187,8 +188,14 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 func (c *Conn) Subprotocol() string { return c.subprotocol }
 
 // Extensions returns the extensions both ends agreed on, as the
-// Sec-WebSocket-Extensions header lists them, or "" when none.
-func (c *Conn) Extensions() string { return "" }
+// Sec-WebSocket-Extensions header lists them, or "" when none. The only
+// extension wsx speaks is permessage-deflate.
+func (c *Conn) Extensions() string {
+	if c.z == nil {
+		return ""
+	}
+	return c.z.header
+}
 
 // Request returns the HTTP request of the opening handshake on a server
 // connection, and nil on a client connection. It must not be modified.

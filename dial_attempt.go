@@ -61,7 +61,8 @@ func (s *dialState) attempt(ctx context.Context, limits Options) (*Conn, error) 
 		}
 		return nil, nil
 	}
-	if err := checkResponse(resp, key, s.d.Subprotocols); err != nil {
+	negotiated, err := checkResponse(resp, key, s.d.Subprotocols, limits.Compression)
+	if err != nil {
 		return fail("handshake", err)
 	}
 	if !l.stop() {
@@ -72,6 +73,9 @@ func (s *dialState) attempt(ctx context.Context, limits Options) (*Conn, error) 
 
 	buffered, _ := br.Peek(br.Buffered())
 	c := newConn(nc, true, limits, buffered)
+	if negotiated != nil {
+		c.useCompression(*negotiated, limits.Compression)
+	}
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
 	resp.Body = http.NoBody
 	c.response = resp

@@ -93,6 +93,7 @@ const (
 	KindUnrequestedSubprotocol                  // the server chose a subprotocol the client did not offer
 	KindUnrequestedExtension                    // the server chose an extension the client did not offer
 	KindRedirect                                // a redirect was refused: too many, wss to ws, or by CheckRedirect
+	KindBadExtension                            // the server's Sec-WebSocket-Extensions answer is malformed or breaks the extension's rules
 )
 
 var kindNames = [...]string{
@@ -125,6 +126,7 @@ var kindNames = [...]string{
 	KindUnrequestedSubprotocol: "unrequested subprotocol",
 	KindUnrequestedExtension:   "unrequested extension",
 	KindRedirect:               "redirect refused",
+	KindBadExtension:           "bad extension answer",
 }
 
 // String names the kind in words.

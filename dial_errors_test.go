@@ -759,11 +759,11 @@ func TestDialCustomNetDialWSSDefaultPort(t *testing.T) {
 
 func TestErrorKindString(t *testing.T) {
 	checkNoLeaks(t)
-	if len(kindNames) != int(KindRedirect)+1 {
-		t.Fatalf("%d kind names for %d kinds", len(kindNames), int(KindRedirect)+1)
+	if len(kindNames) != int(KindBadExtension)+1 {
+		t.Fatalf("%d kind names for %d kinds", len(kindNames), int(KindBadExtension)+1)
 	}
 	seen := make(map[string]ErrorKind)
-	for k := KindUnknown; k <= KindRedirect; k++ {
+	for k := KindUnknown; k <= KindBadExtension; k++ {
 		s := k.String()
 		if s == "" || strings.HasPrefix(s, "ErrorKind(") {
 			t.Errorf("kind %d has no name: %q", int(k), s)
@@ -776,7 +776,7 @@ func TestErrorKindString(t *testing.T) {
 	for k, want := range map[ErrorKind]string{
 		99:               "ErrorKind(99)",
 		-1:               "ErrorKind(-1)",
-		KindRedirect + 1: fmt.Sprintf("ErrorKind(%d)", int(KindRedirect)+1),
+		KindBadExtension + 1: fmt.Sprintf("ErrorKind(%d)", int(KindBadExtension)+1),
 	} {
 		if got := k.String(); got != want {
 			t.Errorf("ErrorKind(%d).String() = %q, want %q", int(k), got, want)

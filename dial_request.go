@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsx-go/websocket/internal/deflate"
 	"github.com/wsx-go/websocket/internal/handshake"
 )
 
@@ -42,6 +43,9 @@ func (s *dialState) writeRequest(nc net.Conn) (string, error) {
 	}
 	if len(d.Subprotocols) > 0 {
 		b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(d.Subprotocols, ", ") + "\r\n")
+	}
+	if z := d.Options.Compression; z != nil {
+		b.WriteString("Sec-WebSocket-Extensions: " + z.offer().String() + "\r\n")
 	}
 	if s.authorization != "" {
 		b.WriteString("Authorization: " + s.authorization + "\r\n")
@@ -128,10 +132,12 @@ func statusError(resp *http.Response, kind ErrorKind, reason string) *HandshakeE
 	return &HandshakeError{StatusCode: resp.StatusCode, Header: resp.Header, Body: body, Reason: reason, kind: kind}
 }
 
-// checkResponse checks a 101 answer (RFC 6455 §4.1).
-func checkResponse(resp *http.Response, key string, offered []string) error {
-	fail := func(kind ErrorKind, reason string) error {
-		return &HandshakeError{StatusCode: resp.StatusCode, Header: resp.Header, Reason: reason, kind: kind}
+// checkResponse checks a 101 answer (RFC 6455 §4.1) and returns the
+// permessage-deflate parameters it accepted, if any: z is what the client
+// offered, or nil.
+func checkResponse(resp *http.Response, key string, offered []string, z *CompressionOptions) (*deflate.Params, error) {
+	fail := func(kind ErrorKind, reason string) (*deflate.Params, error) {
+		return nil, &HandshakeError{StatusCode: resp.StatusCode, Header: resp.Header, Reason: reason, kind: kind}
 	}
 	if !handshake.HasToken(resp.Header, "Upgrade", "websocket") {
 		return fail(KindBadUpgrade, "no Upgrade: websocket header")
@@ -147,8 +153,30 @@ func checkResponse(resp *http.Response, key string, offered []string) error {
 			return fail(KindUnrequestedSubprotocol, "the server chose a subprotocol the client did not offer")
 		}
 	}
-	if len(handshake.Tokens(resp.Header, "Sec-WebSocket-Extensions")) > 0 {
-		return fail(KindUnrequestedExtension, "the server chose an extension the client did not offer")
+	return negotiateClient(resp.Header.Values("Sec-WebSocket-Extensions"), z, fail)
+}
+
+// negotiateClient reads the server's Sec-WebSocket-Extensions answer to
+// the offer of z (nil: none), failing the handshake through fail if the
+// answer is malformed or accepts what was not offered (RFC 6455 §9.1,
+// RFC 7692 §5.2).
+func negotiateClient(values []string, z *CompressionOptions, fail func(ErrorKind, string) (*deflate.Params, error)) (*deflate.Params, error) {
+	if z == nil {
+		if len(handshake.Tokens(http.Header{"E": values}, "E")) > 0 {
+			return fail(KindUnrequestedExtension, "the server chose an extension the client did not offer")
+		}
+		return nil, nil
 	}
-	return nil
+	p, err := deflate.ParseResponse(values, z.offer())
+	switch {
+	case err == nil:
+		return &p, nil
+	case errors.Is(err, deflate.ErrNotNegotiated):
+		return nil, nil
+	case errors.Is(err, handshake.ErrMalformedExtensions):
+		return fail(KindBadExtension, "malformed Sec-WebSocket-Extensions: "+err.Error())
+	case errors.Is(err, deflate.ErrUnrequestedExtension):
+		return fail(KindUnrequestedExtension, err.Error())
+	}
+	return fail(KindBadExtension, err.Error())
 }

@@ -50,6 +50,11 @@ func toWebSocketScheme(u *url.URL) error {
 // check refuses options that would put a CR or LF, or a bad token, in the
 // request.
 func (d *Dialer) check() error {
+	if z := d.Options.Compression; z != nil {
+		if err := z.check(); err != nil {
+			return err
+		}
+	}
 	if handshake.HasCRLF(d.Origin) {
 		return errors.New("origin holds a CR or LF")
 	}

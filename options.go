@@ -58,6 +58,10 @@ type Options struct {
 	WriteBufferSize int
 	// CloseTimeout bounds the close handshake. Default 5 seconds.
 	CloseTimeout time.Duration
+	// Compression, when set, offers (Dial) or accepts (Accept)
+	// permessage-deflate. Default nil: no compression. MaxMessageSize
+	// then bounds a compressed message's decompressed size.
+	Compression *CompressionOptions
 }
 
 // withDefaults returns a copy of o with every default filled in; the

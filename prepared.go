@@ -2,8 +2,10 @@ package websocket
 
 import (
 	"context"
+	"sync"
 	"unicode/utf8"
 
+	"github.com/wsx-go/websocket/internal/deflate"
 	"github.com/wsx-go/websocket/internal/frame"
 )
 
@@ -12,11 +14,27 @@ import (
 // out as it is: no framing or copying per connection, one write. A client
 // connection masks each frame with a fresh key, so it sends the message as
 // Write would. A PreparedMessage is immutable and safe for concurrent use.
+//
+// On server connections that compress without context takeover, the
+// compressed frame is also made once, per compression level and window,
+// the first time one needs it. With context takeover each connection
+// compresses the message itself, as the compressed form depends on what
+// the connection sent before.
 type PreparedMessage struct {
 	typ     MessageType
 	op      frame.Opcode
 	payload []byte // the message, a slice of encoded
 	encoded []byte // one final unmasked frame: header and payload
+
+	mu       sync.Mutex
+	deflated []preparedDeflate
+}
+
+// preparedDeflate is a PreparedMessage's compressed frame for one
+// compressor configuration.
+type preparedDeflate struct {
+	level, window int
+	encoded       []byte // one final unmasked frame with RSV1
 }
 
 // NewPreparedMessage encodes a message of type typ with payload p, which it
@@ -55,15 +73,62 @@ func (c *Conn) WritePrepared(ctx context.Context, m *PreparedMessage) error {
 		defer stop()
 	}
 	var err error
-	if c.client || int64(len(m.payload)) > c.opts.OutgoingFrameSize {
-		err = c.writeMessage(m.op, m.payload)
-	} else {
+	switch {
+	case c.z != nil && len(m.payload) >= c.z.threshold:
+		err = c.writePreparedCompressed(m)
+	case c.client || int64(len(m.payload)) > c.opts.OutgoingFrameSize:
+		err = c.writeFrames(m.op, 0, m.payload, m.op == frame.OpText)
+	default:
 		err = c.writeEncoded(m.encoded)
 	}
 	if err != nil {
 		return contextError(ctx, err)
 	}
 	return nil
+}
+
+// writePreparedCompressed sends m compressed: its shared compressed frame
+// when the connection can use it, else compressed for this connection.
+func (c *Conn) writePreparedCompressed(m *PreparedMessage) error {
+	if c.client || c.z.takeover {
+		return c.writeCompressed(m.op, m.payload)
+	}
+	encoded, err := m.deflatedFrame(c.z.level, c.z.window)
+	if err != nil {
+		return err
+	}
+	if int64(len(encoded)) > c.opts.OutgoingFrameSize+frame.MaxHeaderSize {
+		// Over the frame size once framed; rare, as compression shrinks
+		// what fitted before. Cut it as Write would.
+		return c.writeCompressed(m.op, m.payload)
+	}
+	return c.writeEncoded(encoded)
+}
+
+// deflatedFrame returns m's compressed frame for a compressor of the given
+// level and window, made on first use.
+func (m *PreparedMessage) deflatedFrame(level, window int) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range m.deflated {
+		if d.level == level && d.window == window {
+			return d.encoded, nil
+		}
+	}
+	comp, err := deflate.NewCompressor(level, window, false)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := comp.Compress(nil, m.payload)
+	comp.Close()
+	if err != nil {
+		return nil, err
+	}
+	h := frame.Header{Fin: true, RSV: frame.RSV1, Opcode: m.op, Length: int64(len(payload))}
+	encoded := frame.Append(make([]byte, 0, frame.MaxHeaderSize+len(payload)), h)
+	encoded = append(encoded, payload...)
+	m.deflated = append(m.deflated, preparedDeflate{level, window, encoded})
+	return encoded, nil
 }
 
 // writeEncoded writes a whole encoded frame.

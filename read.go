@@ -42,6 +42,14 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 		return 0, buf, contextError(ctx, err)
 	}
 	typ := MessageType(c.recv.MessageOpcode())
+	if c.inflating() {
+		buf, err := c.readInflated(buf)
+		if err != nil {
+			return 0, buf, contextError(ctx, err)
+		}
+		c.releaseReadBuffer()
+		return typ, buf, nil
+	}
 	for {
 		for c.frameLeft > 0 {
 			// Grow by at most 1 MiB ahead of the data, so a peer cannot make
@@ -77,7 +85,7 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	if err := c.startMessage(); err != nil {
 		return 0, nil, contextError(ctx, err)
 	}
-	r := &messageReader{c: c, ctx: ctx, stop: c.watch(ctx)}
+	r := &messageReader{c: c, ctx: ctx, stop: c.watch(ctx), compressed: c.inflating()}
 	c.reader = r
 	return MessageType(c.recv.MessageOpcode()), r, nil
 }
@@ -94,6 +102,10 @@ type Frame struct {
 // do. A text frame's Data always holds whole UTF-8 code points: bytes of a
 // code point split between frames are held back and delivered with the next
 // frame. Data is valid until the next call to a read method.
+//
+// A compressed message (see CompressionOptions) comes decompressed, in
+// pieces of at most 64 KiB that do not follow its frames: each piece is what
+// has been decompressed once the frame being read is used up.
 func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 	if err := c.readMu.lock(ctx); err != nil {
 		return Frame{}, err
@@ -108,11 +120,17 @@ func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 			return Frame{}, contextError(ctx, err)
 		}
 	}
-	if err := c.discardFrame(); err != nil {
-		return Frame{}, contextError(ctx, err)
+	if !c.inflating() {
+		if err := c.discardFrame(); err != nil {
+			return Frame{}, contextError(ctx, err)
+		}
+		if err := c.nextDataFrame(); err != nil {
+			return Frame{}, contextError(ctx, err)
+		}
 	}
-	if err := c.nextDataFrame(); err != nil {
-		return Frame{}, contextError(ctx, err)
+	if c.inflating() {
+		f, err := c.nextInflatedPiece()
+		return f, contextError(ctx, err)
 	}
 	typ := MessageType(c.recv.MessageOpcode())
 	buf := append(c.frameBuf[:0], c.textCarry...)
@@ -147,6 +165,9 @@ func (c *Conn) startMessage() error {
 
 // discardMessage skips the unread rest of the current message, if any.
 func (c *Conn) discardMessage() error {
+	if c.inflating() {
+		return c.discardInflated()
+	}
 	for {
 		if err := c.discardFrame(); err != nil {
 			return err
@@ -204,6 +225,9 @@ func (c *Conn) nextDataFrame() error {
 				return err
 			}
 			continue
+		}
+		if c.recv.Compressed() && h.Opcode != frame.OpContinuation {
+			c.beginInflate()
 		}
 		c.frameLeft, c.frameMask, c.frameMasked, c.maskPos = h.Length, h.Mask, h.Masked, 0
 		if h.Length == 0 {
@@ -459,10 +483,11 @@ func (c *Conn) shrinkReadBuffer() {
 
 // messageReader streams one message for Reader.
 type messageReader struct {
-	c    *Conn
-	ctx  context.Context
-	stop func() bool
-	err  error
+	c          *Conn
+	ctx        context.Context
+	stop       func() bool
+	err        error
+	compressed bool // the message is read decompressed
 }
 
 // Read reads payload of the message, returning io.EOF at its end.
@@ -475,6 +500,17 @@ func (r *messageReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	defer c.readMu.unlock()
+	if r.compressed {
+		n, err := c.inflate(p)
+		switch {
+		case err == io.EOF:
+			r.finish(io.EOF)
+		case err != nil:
+			r.finish(contextError(r.ctx, err))
+			err = r.err
+		}
+		return n, err
+	}
 	for c.frameLeft == 0 {
 		if !c.recv.InMessage() {
 			r.finish(io.EOF)

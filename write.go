@@ -2,8 +2,6 @@ package websocket
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -11,17 +9,31 @@ import (
 	"unsafe"
 
 	"github.com/wsx-go/websocket/internal/frame"
-	"github.com/wsx-go/websocket/internal/utf8check"
 )
 
 // Write sends p as one message of type typ. A text message must be valid
 // UTF-8. Messages longer than Options.OutgoingFrameSize are sent as several
 // frames, text cut only between code points; control frames from other
-// goroutines may go out between them, other messages may not.
+// goroutines may go out between them, other messages may not. On a
+// connection that negotiated compression, a message at least
+// CompressionOptions.Threshold long is sent compressed.
 //
 // If ctx ends while the message is being written, the connection is closed,
 // since a frame cut off half-way cannot be resumed.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	return c.write(ctx, typ, p, true)
+}
+
+// WriteUncompressed sends p as Write does, but never compressed: for a
+// message that holds a secret next to text an attacker chooses, whose
+// compressed size would give the secret away (see docs/compression.md), or
+// one that is compressed already.
+func (c *Conn) WriteUncompressed(ctx context.Context, typ MessageType, p []byte) error {
+	return c.write(ctx, typ, p, false)
+}
+
+// write is Write; compress false sends the message uncompressed.
+func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, compress bool) error {
 	op, err := dataOpcode(typ)
 	if err != nil {
 		return err
@@ -36,7 +48,12 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 	if stop := c.watch(ctx); stop != nil {
 		defer stop()
 	}
-	if err := c.writeMessage(op, p); err != nil {
+	if compress {
+		err = c.writeMessage(op, p)
+	} else {
+		err = c.writeFrames(op, 0, p, op == frame.OpText)
+	}
+	if err != nil {
 		return contextError(ctx, err)
 	}
 	return nil
@@ -59,9 +76,19 @@ func dataOpcode(typ MessageType) (frame.Opcode, error) {
 	return 0, ErrMessageType
 }
 
-// writeMessage sends p as frames of at most OutgoingFrameSize bytes.
+// writeMessage sends p as frames of at most OutgoingFrameSize bytes,
+// compressed if compression was negotiated and p is long enough.
 func (c *Conn) writeMessage(op frame.Opcode, p []byte) error {
-	text := op == frame.OpText
+	if c.z != nil && len(p) >= c.z.threshold {
+		return c.writeCompressed(op, p)
+	}
+	return c.writeFrames(op, 0, p, op == frame.OpText)
+}
+
+// writeFrames sends the payload p of one message as frames of at most
+// OutgoingFrameSize bytes; rsv goes on the first frame. With text set,
+// frames are cut only between code points.
+func (c *Conn) writeFrames(op frame.Opcode, rsv byte, p []byte, text bool) error {
 	limit := c.opts.OutgoingFrameSize
 	for {
 		n := len(p)
@@ -72,13 +99,13 @@ func (c *Conn) writeMessage(op frame.Opcode, p []byte) error {
 			}
 		}
 		fin := n == len(p)
-		if err := c.writeFrame(op, fin, p[:n]); err != nil {
+		if err := c.writeFrame(op, rsv, fin, p[:n]); err != nil {
 			return err
 		}
 		if fin {
 			return nil
 		}
-		p, op = p[n:], frame.OpContinuation
+		p, op, rsv = p[n:], frame.OpContinuation, 0
 	}
 }
 
@@ -97,18 +124,18 @@ func cutText(p []byte, n int) int {
 
 // writeControl sends a control frame.
 func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
-	return c.writeFrame(op, true, p)
+	return c.writeFrame(op, 0, true, p)
 }
 
-// writeFrame sends one frame, its header and payload in one write when they
-// fit the write buffer.
-func (c *Conn) writeFrame(op frame.Opcode, fin bool, p []byte) error {
+// writeFrame sends one frame, with the reserved bits rsv, its header and
+// payload in one write when they fit the write buffer.
+func (c *Conn) writeFrame(op frame.Opcode, rsv byte, fin bool, p []byte) error {
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
 	if err := c.writableLocked(); err != nil {
 		return err
 	}
-	return c.writeFrameLocked(op, fin, p)
+	return c.writeFrameLocked(op, rsv, fin, p)
 }
 
 // writableLocked tells why no data frame may be written, if so: an earlier
@@ -139,17 +166,17 @@ func (c *Conn) sendClose(code CloseCode, reason string, deadline time.Time) (boo
 	var buf [frame.MaxControlPayload]byte
 	p := frame.AppendClose(buf[:0], uint16(code), reason)
 	c.nc.SetWriteDeadline(deadline)
-	return true, c.writeFrameLocked(frame.OpClose, true, p)
+	return true, c.writeFrameLocked(frame.OpClose, 0, true, p)
 }
 
 // writeFrameLocked writes one frame; c.frameMu is held. A failed write
 // leaves the stream unusable, so it closes the connection. The write buffer
 // is taken from its pool for the frame only, so that an idle connection
 // holds none.
-func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
+func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) error {
 	wpooled := c.wpool.get()
 	wbuf := *wpooled
-	h := frame.Header{Fin: fin, Opcode: op, Length: int64(len(p))}
+	h := frame.Header{Fin: fin, RSV: rsv, Opcode: op, Length: int64(len(p))}
 	if c.client {
 		h.Masked = true
 		h.Mask = c.masks.NextMask()
@@ -203,31 +230,6 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, fin bool, p []byte) error {
 	return err
 }
 
-// Writer returns a writer for one message of type typ, sent as a fragmented
-// message: each time OutgoingFrameSize bytes (at most 64 KiB) have
-// gathered, a frame goes out; Close sends the final frame. No other message
-// can be written until Close is called; control frames still can. A text
-// writer refuses, whole, any Write that would make the text invalid UTF-8,
-// and cuts frames only between code points.
-//
-// ctx bounds the whole message: if it ends before Close returns, the
-// connection is closed.
-func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
-	op, err := dataOpcode(typ)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.msgMu.lock(ctx); err != nil {
-		return nil, err
-	}
-	size := int(min(c.opts.OutgoingFrameSize, writerBufferSize))
-	w := &messageWriter{c: c, ctx: ctx, op: op, text: typ == MessageText}
-	w.pooled = writerBuffers.Get().(*[]byte)
-	w.buf = (*w.pooled)[:0:max(size, utf8.UTFMax)]
-	w.stop = c.watch(ctx)
-	return w, nil
-}
-
 const writerBufferSize = 64 << 10
 
 // maskBufferSize is the size of the buffers in maskBuffers: a header and
@@ -254,102 +256,3 @@ type vecWrite struct {
 }
 
 var vecWrites = sync.Pool{New: func() any { return new(vecWrite) }}
-
-var errWriterClosed = errors.New("websocket: write to a closed message writer")
-
-// messageWriter sends one fragmented message for Writer.
-type messageWriter struct {
-	c      *Conn
-	ctx    context.Context
-	op     frame.Opcode // opcode of the next frame
-	text   bool
-	utf8   utf8check.Validator
-	buf    []byte
-	pooled *[]byte
-	stop   func() bool
-	err    error
-}
-
-// Write adds p to the message, sending a frame each time the buffer fills.
-func (w *messageWriter) Write(p []byte) (int, error) {
-	if w.err != nil {
-		return 0, w.err
-	}
-	if w.text {
-		v := w.utf8
-		if !v.Write(p) {
-			return 0, ErrInvalidUTF8
-		}
-		w.utf8 = v
-	}
-	written := len(p)
-	limit := int(min(w.c.opts.OutgoingFrameSize, int64(^uint(0)>>1)))
-	// While more than a buffer's worth is left, send it without copying.
-	for len(w.buf) == 0 && len(p) > cap(w.buf) {
-		n := min(len(p), limit)
-		if w.text {
-			n -= utf8check.IncompleteTail(p[:n])
-		}
-		if n <= 0 {
-			break
-		}
-		if err := w.frame(p[:n]); err != nil {
-			return 0, err
-		}
-		p = p[n:]
-	}
-	for len(p) > 0 {
-		m := copy(w.buf[len(w.buf):cap(w.buf)], p)
-		w.buf, p = w.buf[:len(w.buf)+m], p[m:]
-		if len(w.buf) == cap(w.buf) {
-			k := 0
-			if w.text {
-				k = utf8check.IncompleteTail(w.buf)
-			}
-			if err := w.frame(w.buf[:len(w.buf)-k]); err != nil {
-				return 0, err
-			}
-			w.buf = w.buf[:copy(w.buf, w.buf[len(w.buf)-k:])]
-		}
-	}
-	return written, nil
-}
-
-// frame sends p as a non-final frame of the message.
-func (w *messageWriter) frame(p []byte) error {
-	if err := w.c.writeFrame(w.op, false, p); err != nil {
-		w.fail(contextError(w.ctx, err))
-		return w.err
-	}
-	w.op = frame.OpContinuation
-	return nil
-}
-
-// Close sends the final frame. If a text message ends inside a code point,
-// the incomplete code point is dropped and Close returns ErrInvalidUTF8.
-func (w *messageWriter) Close() error {
-	if w.err != nil {
-		return w.err
-	}
-	var result error
-	if w.text && !w.utf8.Complete() {
-		w.buf = w.buf[:len(w.buf)-w.utf8.Pending()]
-		result = ErrInvalidUTF8
-	}
-	if err := w.c.writeFrame(w.op, true, w.buf); err != nil {
-		result = contextError(w.ctx, err)
-	}
-	w.fail(errWriterClosed)
-	return result
-}
-
-// fail ends the writer with err and lets the next message go.
-func (w *messageWriter) fail(err error) {
-	w.err = err
-	if w.stop != nil {
-		w.stop()
-	}
-	writerBuffers.Put(w.pooled)
-	w.pooled, w.buf = nil, nil
-	w.c.msgMu.unlock()
-}

@@ -36,6 +36,11 @@ var ErrNotNegotiated = errors.New("deflate: permessage-deflate not negotiated")
 // response the client must fail the connection for (RFC 7692 §5.2).
 var ErrInvalidResponse = errors.New("deflate: invalid permessage-deflate response")
 
+// ErrUnrequestedExtension is wrapped, beside ErrInvalidResponse, by the
+// error of ParseResponse about a response that accepts an extension other
+// than permessage-deflate, which the client never offered.
+var ErrUnrequestedExtension = errors.New("unrequested extension")
+
 // Params are the parameters of one permessage-deflate offer or response
 // (RFC 7692 §7.1). The zero value is the extension without parameters:
 // both sides keep their context and use 32 KiB windows.
@@ -364,7 +369,7 @@ func ParseResponse(values []string, offered Params) (Params, error) {
 	}
 	for _, e := range exts {
 		if !handshake.EqualToken(e.Name, ExtensionName) {
-			return Params{}, fmt.Errorf("%w: unrequested extension %q", ErrInvalidResponse, e.Name)
+			return Params{}, fmt.Errorf("%w: %w %q", ErrInvalidResponse, ErrUnrequestedExtension, e.Name)
 		}
 	}
 	if len(exts) > 1 {

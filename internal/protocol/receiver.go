@@ -42,7 +42,9 @@ const (
 type Receiver struct {
 	Role Role
 	// AllowedRSV holds the reserved bits a negotiated extension gives a
-	// meaning to; any other reserved bit fails the connection.
+	// meaning to; any other reserved bit fails the connection. The only
+	// extension wsx knows is permessage-deflate (RFC 7692): with RSV1
+	// allowed, RSV1 on the first frame of a message marks it compressed.
 	AllowedRSV byte
 	// MaxFrameSize and MaxMessageSize bound payload lengths; 0 means no
 	// bound.
@@ -50,6 +52,7 @@ type Receiver struct {
 	MaxMessageSize int64
 
 	inMessage  bool // a data message has started and not ended
+	compressed bool // the current message's first frame had RSV1
 	messageOp  frame.Opcode
 	messageLen int64
 	frameOp    frame.Opcode // opcode of the frame being read
@@ -109,13 +112,16 @@ func (r *Receiver) Header(h frame.Header) error {
 	}
 	if h.Opcode != frame.OpContinuation {
 		r.inMessage = true
+		r.compressed = h.RSV&frame.RSV1 != 0
 		r.messageOp = h.Opcode
 		r.messageLen = 0
 		r.text.Reset()
 	}
 	// Compare before adding: a declared length near 2^63 must not wrap the
-	// running total past the limit.
-	if r.MaxMessageSize > 0 && h.Length > r.MaxMessageSize-r.messageLen {
+	// running total past the limit. A compressed message is bounded by
+	// its decompressed size instead, which the reader of Decompressed
+	// octets enforces.
+	if !r.compressed && r.MaxMessageSize > 0 && h.Length > r.MaxMessageSize-r.messageLen {
 		return violation(CodeMessageTooBig, "message larger than the limit")
 	}
 	r.messageLen += h.Length
@@ -127,12 +133,39 @@ func (r *Receiver) Header(h frame.Header) error {
 // being read.
 func (r *Receiver) MessageOpcode() frame.Opcode { return r.messageOp }
 
-// InMessage reports whether a data message has started and not ended.
+// InMessage reports whether a data message has started and its last frame
+// has not been read in full.
 func (r *Receiver) InMessage() bool { return r.inMessage }
 
+// Compressed reports whether the current data message is compressed: its
+// first frame had RSV1 set, which AllowedRSV permitted.
+func (r *Receiver) Compressed() bool { return r.compressed }
+
 // Payload checks the next unmasked payload bytes of the current data frame.
-// Text is validated as it arrives, so invalid UTF-8 fails at once.
+// Text is validated as it arrives, so invalid UTF-8 fails at once. The
+// payload of a compressed message is checked once decompressed, with
+// Decompressed.
 func (r *Receiver) Payload(p []byte) error {
+	if !r.compressed {
+		return r.checkText(p)
+	}
+	return nil
+}
+
+// Decompressed checks the next octets a compressed message decompressed to.
+func (r *Receiver) Decompressed(p []byte) error { return r.checkText(p) }
+
+// DecompressedEnd is called when a compressed message has been decompressed
+// in full; it checks that text ends on a whole code point.
+func (r *Receiver) DecompressedEnd() error {
+	if r.messageOp == frame.OpText && !r.text.Complete() {
+		return violation(CodeInvalidPayload, "text message ends inside a UTF-8 sequence")
+	}
+	return nil
+}
+
+// checkText validates p if the message is text.
+func (r *Receiver) checkText(p []byte) error {
 	if r.messageOp == frame.OpText && !r.text.Write(p) {
 		return violation(CodeInvalidPayload, "invalid UTF-8 in a text message")
 	}
@@ -144,14 +177,14 @@ func (r *Receiver) Payload(p []byte) error {
 func (r *Receiver) PendingText() int { return r.text.Pending() }
 
 // FrameDone is called when the current data frame's payload has been read
-// in full. At the end of a message it checks that text ends on a whole code
-// point.
+// in full. At the end of an uncompressed message it checks that text ends
+// on a whole code point.
 func (r *Receiver) FrameDone() error {
 	if r.frameOp.IsControl() || !r.frameFin {
 		return nil
 	}
 	r.inMessage = false
-	if r.messageOp == frame.OpText && !r.text.Complete() {
+	if !r.compressed && r.messageOp == frame.OpText && !r.text.Complete() {
 		return violation(CodeInvalidPayload, "text message ends inside a UTF-8 sequence")
 	}
 	return nil
