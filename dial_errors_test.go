@@ -774,8 +774,8 @@ func TestErrorKindString(t *testing.T) {
 		seen[s] = k
 	}
 	for k, want := range map[ErrorKind]string{
-		99:               "ErrorKind(99)",
-		-1:               "ErrorKind(-1)",
+		99:                   "ErrorKind(99)",
+		-1:                   "ErrorKind(-1)",
 		KindBadExtension + 1: fmt.Sprintf("ErrorKind(%d)", int(KindBadExtension)+1),
 	} {
 		if got := k.String(); got != want {
