@@ -41,6 +41,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handshakeTimeout := fs.Duration("handshake-timeout", websocket.DefaultServerHandshakeTimeout, "time a client has to send its handshake request (negative: no limit)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 5*time.Second, "time given to close handshakes at shutdown")
 	maxMessage := fs.Int64("max-message", websocket.DefaultMaxMessageSize, "largest incoming message in bytes")
+	compress := fs.Bool("compress", true, "negotiate permessage-deflate compression, with context takeover when the client allows it")
+	compressLevel := fs.Int("compress-level", 1, "DEFLATE level of -compress, 1 (fastest) to 9 (smallest)")
 	quiet := fs.Bool("q", false, "do not log connections (errors are still logged)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,6 +54,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("serve: -tls-cert and -tls-key go together")
 	}
 
+	var compression *websocket.CompressionOptions
+	if *compress {
+		if *compressLevel < 1 || *compressLevel > 9 {
+			return fmt.Errorf("serve: -compress-level %d outside 1 to 9", *compressLevel)
+		}
+		compression = &websocket.CompressionOptions{Level: *compressLevel}
+	}
+
 	logger := log.New(stderr, "wsx: ", log.LstdFlags)
 	logConn := logger.Printf
 	if *quiet {
@@ -61,7 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Name:             *name,
 		HandshakeTimeout: *handshakeTimeout,
 		AcceptOptions: websocket.AcceptOptions{
-			Options:        websocket.Options{MaxMessageSize: *maxMessage},
+			Options:        websocket.Options{MaxMessageSize: *maxMessage, Compression: compression},
 			OriginPatterns: origins,
 		},
 		Handle:  echoHandle(logConn),
@@ -107,7 +117,11 @@ func (l *originList) Set(v string) error {
 // echoHandle echoes each connection's messages until it ends.
 func echoHandle(logf func(string, ...any)) func(*websocket.Conn) {
 	return func(c *websocket.Conn) {
-		logf("%s connected (%s)", c.RemoteAddr(), c.URL().Path)
+		if ext := c.Extensions(); ext != "" {
+			logf("%s connected (%s) with %s", c.RemoteAddr(), c.URL().Path, ext)
+		} else {
+			logf("%s connected (%s)", c.RemoteAddr(), c.URL().Path)
+		}
 		err := echo(c)
 		logf("%s disconnected: %v", c.RemoteAddr(), err)
 	}
