@@ -145,6 +145,15 @@ func newCompression(params deflate.Params, o *CompressionOptions, client bool) *
 	}
 	sendServer := !client
 	window, takeover := params.Window(sendServer), params.ContextTakeover(sendServer)
+	if client {
+		// A client keeps what it offered even if the answer leaves it
+		// out: the server may rely on the offer (RFC 7692 §7.1.1.2,
+		// §7.1.2.2).
+		takeover = takeover && !o.ClientNoContextTakeover
+		if o.ClientMaxWindowBits != 0 {
+			window = min(window, o.ClientMaxWindowBits)
+		}
+	}
 	// The parameters were checked when negotiated; NewCompressor fails
 	// only on values out of range.
 	comp, err := deflate.NewCompressor(level, window, takeover)

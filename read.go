@@ -404,6 +404,10 @@ func (c *Conn) failRead(err error) error {
 // (RFC 6455 §7.1.7): it sends a close frame with the rule's code, then
 // closes TCP.
 func (c *Conn) failProtocol(err error) error {
+	if c.readErr != nil {
+		// Failed already: the first failure is the one reported.
+		return c.readErr
+	}
 	var v *protocol.Violation
 	if !errors.As(err, &v) {
 		return c.failRead(err)

@@ -52,7 +52,12 @@ func (c *Conn) inflating() bool { return c.z != nil && c.z.inflates }
 // with 1007.
 func (c *Conn) inflate(p []byte) (int, error) {
 	n, err := c.z.decomp.Read(p)
-	if n > 0 && err != deflate.ErrTooLarge {
+	if c.readErr != nil {
+		// The wire failed while the decoder read ahead: the connection
+		// has failed already, whatever output the decoder still had.
+		return 0, c.readErr
+	}
+	if err == nil || err == io.EOF {
 		if verr := c.recv.Decompressed(p[:n]); verr != nil {
 			return 0, c.failProtocol(verr)
 		}
@@ -66,9 +71,6 @@ func (c *Conn) inflate(p []byte) (int, error) {
 			return 0, c.failProtocol(verr)
 		}
 		return n, io.EOF
-	case c.readErr != nil:
-		// The wire failed: the connection is closed already.
-		return 0, c.readErr
 	case errors.Is(err, deflate.ErrTooLarge):
 		return 0, c.failProtocol(&protocol.Violation{Code: protocol.CodeMessageTooBig,
 			Reason: "message larger than the limit once decompressed"})

@@ -229,7 +229,13 @@ func (d *Decompressor) read(p []byte) (int, error) {
 			// one msgTail ends with. A sender may also set BFINAL itself
 			// (RFC 7692 §7.2.3.4); whatever payload follows starts a new
 			// stream.
-			switch in.tailConsumed() {
+			consumed := in.tailConsumed()
+			if err := in.src.failed(); err != nil {
+				// The payload broke off: however it ended, a stream
+				// cut short is not a message.
+				return n, err
+			}
+			switch consumed {
 			case len(msgTail), len(syncMarker), 0:
 				return n, io.EOF
 			case -1:
