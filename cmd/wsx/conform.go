@@ -29,11 +29,15 @@ modes:
   client [-addr 127.0.0.1:9001] [-cases ...] [-exclude ...] [-report DIR]
            serve the suite to clients under test (Autobahn's fuzzingserver
            URL scheme) until interrupted
-  agent  [flags]
+  agent  [-url ws://127.0.0.1:9001] [-agent NAME] [-compress=false]
            run wsx as the client under test against a fuzzing server
 
 Case patterns are comma-separated: an exact id (5.6), a prefix (6.4 or
 6.4.*) or * for all; a pattern prefixed with - excludes.
+
+Sections 12 and 13 (permessage-deflate) echo 1000 messages per case, as
+Autobahn's do, and take a few minutes; -messages N runs them with N
+messages per case instead, for a quick check.
 `
 
 // errNotPassed reports that some cases did not pass; the reports say which.
@@ -72,11 +76,13 @@ func conformCmd(args []string) error {
 // caseFlags are the case selection flags both modes share.
 type caseFlags struct {
 	cases, exclude string
+	messages       int
 }
 
 func (c *caseFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cases, "cases", "*", "comma-separated case patterns to run (1.*, 6.4, 5.6; -X excludes)")
 	fs.StringVar(&c.exclude, "exclude", "", "comma-separated case patterns to leave out")
+	fs.IntVar(&c.messages, "messages", 0, "messages per case of sections 12 and 13 (0: Autobahn's 1000)")
 }
 
 // selected returns the chosen cases, in Autobahn's order.
@@ -104,7 +110,10 @@ func (c *caseFlags) selected() ([]*conform.Case, error) {
 	if len(cases) == 0 {
 		return nil, fmt.Errorf("no cases match -cases %q -exclude %q", c.cases, c.exclude)
 	}
-	return cases, nil
+	if c.messages < 0 {
+		return nil, fmt.Errorf("-messages %d: want 0 (Autobahn's count) or more", c.messages)
+	}
+	return conform.WithMessageCount(cases, c.messages), nil
 }
 
 // conformServer runs `wsx conform server`: the suite against the echo

@@ -30,25 +30,27 @@ func runConformAgent(args []string) error {
 	fs := flag.NewFlagSet("conform agent", flag.ContinueOnError)
 	base := fs.String("url", "ws://127.0.0.1:9001", "URL of the fuzzing server")
 	agent := fs.String("agent", "wsx", "agent name the server files the results under")
+	compress := fs.Bool("compress", true, "offer permessage-deflate (wsx's defaults) on every connection, as sections 12 and 13 need")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	opts := agentDialOptions(*compress)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	ctx := context.Background()
-	count, err := agentCaseCount(ctx, *base)
+	count, err := agentCaseCount(ctx, *base, opts)
 	if err != nil {
 		return fmt.Errorf("getCaseCount: %w", err)
 	}
 	fmt.Printf("wsx: %d cases on %s, agent %q\n", count, *base, *agent)
 	for n := 1; n <= count; n++ {
 		start := time.Now()
-		err := runAgentCase(ctx, agentURL(*base, "/runCase", "case", strconv.Itoa(n), "agent", *agent))
+		err := runAgentCase(ctx, agentURL(*base, "/runCase", "case", strconv.Itoa(n), "agent", *agent), opts)
 		fmt.Printf("case %d/%d: %v (%v)\n", n, count, agentOutcome(err), time.Since(start).Round(time.Millisecond))
 	}
 	fmt.Println("wsx: updating reports")
-	if err := agentReadAll(ctx, agentURL(*base, "/updateReports", "agent", *agent)); err != nil {
+	if err := agentReadAll(ctx, agentURL(*base, "/updateReports", "agent", *agent), opts); err != nil {
 		return fmt.Errorf("updateReports: %w", err)
 	}
 	fmt.Println("wsx: done")
@@ -68,13 +70,23 @@ func agentURL(base, path string, kv ...string) string {
 	return s
 }
 
-func agentDialOptions() *websocket.DialOptions {
-	return &websocket.DialOptions{Options: websocket.Options{MaxMessageSize: agentMaxMessage}}
+// agentDialOptions are the agent's options for every connection. As in
+// Autobahn, a case does not tell the client what to offer: with compress,
+// the agent offers permessage-deflate with wsx's defaults
+// ("permessage-deflate; client_max_window_bits") everywhere, and the
+// fuzzing server accepts the offer for sections 12 and 13 only, with the
+// parameters of the case.
+func agentDialOptions(compress bool) *websocket.DialOptions {
+	opts := &websocket.DialOptions{Options: websocket.Options{MaxMessageSize: agentMaxMessage}}
+	if compress {
+		opts.Compression = &websocket.CompressionOptions{}
+	}
+	return opts
 }
 
 // agentCaseCount reads the number of cases from /getCaseCount.
-func agentCaseCount(ctx context.Context, base string) (int, error) {
-	c, err := websocket.Dial(ctx, agentURL(base, "/getCaseCount"), agentDialOptions())
+func agentCaseCount(ctx context.Context, base string, opts *websocket.DialOptions) (int, error) {
+	c, err := websocket.Dial(ctx, agentURL(base, "/getCaseCount"), opts)
 	if err != nil {
 		return 0, err
 	}
@@ -95,8 +107,8 @@ func agentCaseCount(ctx context.Context, base string) (int, error) {
 }
 
 // agentReadAll connects to rawURL and reads until the server closes.
-func agentReadAll(ctx context.Context, rawURL string) error {
-	c, err := websocket.Dial(ctx, rawURL, agentDialOptions())
+func agentReadAll(ctx context.Context, rawURL string, opts *websocket.DialOptions) error {
+	c, err := websocket.Dial(ctx, rawURL, opts)
 	if err != nil {
 		return err
 	}
@@ -112,10 +124,10 @@ func agentReadAll(ctx context.Context, rawURL string) error {
 
 // runAgentCase connects to one case's URL and echoes until the connection
 // ends.
-func runAgentCase(ctx context.Context, rawURL string) error {
+func runAgentCase(ctx context.Context, rawURL string, opts *websocket.DialOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, agentCaseTimeout)
 	defer cancel()
-	c, err := websocket.Dial(ctx, rawURL, agentDialOptions())
+	c, err := websocket.Dial(ctx, rawURL, opts)
 	if err != nil {
 		return err
 	}

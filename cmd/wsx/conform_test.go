@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -130,6 +131,7 @@ func TestConformServerUsage(t *testing.T) {
 		{"no url", []string{"-cases", "1.1"}, "exactly one URL"},
 		{"no cases", []string{"-cases", "99.*", "ws://127.0.0.1:1/"}, "no cases match"},
 		{"bad scheme", []string{"-cases", "1.1.1", "-report", "", "http://127.0.0.1:1/"}, "only ws is supported"},
+		{"negative messages", []string{"-cases", "12.1.1", "-messages", "-1", "ws://127.0.0.1:1/"}, "want 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,4 +206,62 @@ func TestConformClient(t *testing.T) {
 	if got := len(readIndex(t, dir)["wsx"]); got != n {
 		t.Errorf("index.json has %d cases, want %d", got, n)
 	}
+}
+
+// TestConformCompression runs sections 12 and 13 (permessage-deflate) of
+// `wsx conform` against wsx in both roles: server mode against `wsx serve`,
+// which negotiates compression by default, and client mode against
+// `wsx conform agent`, which offers it. Every case must pass. Autobahn's
+// 1000 messages per case take minutes, so the cases echo 5 messages each
+// (-messages), 2 under the race detector; the tests of internal/conform
+// run more.
+func TestConformCompression(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: runs sections 12 and 13 in both roles")
+	}
+	compressionTestMessages := "5"
+	if raceEnabled {
+		compressionTestMessages = "2"
+	}
+	want := len(conform.Select(conform.Cases(), []string{"12", "13"}, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	t.Run("server", func(t *testing.T) {
+		url, _, _ := startServe(t, "-addr", "127.0.0.1:0", "-q")
+		var stdout, stderr strings.Builder
+		args := []string{"-cases", "12,13", "-messages", compressionTestMessages, "-agent", "wsx", "-report", t.TempDir(), url}
+		if err := conformServer(ctx, args, &stdout, &stderr); err != nil {
+			t.Fatalf("err = %v\n%s", err, stdout.String())
+		}
+		if line := fmt.Sprintf("agent \"wsx\": %d cases", want); !strings.Contains(stdout.String(), line) {
+			t.Errorf("no %q in the summary:\n%s", line, stdout.String())
+		}
+	})
+
+	t.Run("client", func(t *testing.T) {
+		srvCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		urls := make(chan string, 1)
+		done := make(chan error, 1)
+		var stdout, stderr strings.Builder // written by the server goroutine until done
+		args := []string{"-addr", "127.0.0.1:0", "-cases", "12,13", "-messages", compressionTestMessages, "-report", t.TempDir()}
+		go func() { done <- conformClient(srvCtx, args, &stdout, &stderr, func(u string) { urls <- u }) }()
+		var base string
+		select {
+		case base = <-urls:
+		case err := <-done:
+			t.Fatalf("conformClient: %v", err)
+		}
+		if err := runConformAgent([]string{"-url", base, "-agent", "wsx"}); err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		if err := <-done; err != nil {
+			t.Fatalf("conformClient: %v\n%s", err, stdout.String())
+		}
+		if line := fmt.Sprintf("agent \"wsx\": %d cases", want); !strings.Contains(stdout.String(), line) {
+			t.Errorf("no %q in the summary:\n%s", line, stdout.String())
+		}
+	})
 }

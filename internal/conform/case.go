@@ -19,6 +19,28 @@ type Case struct {
 	Open func(s *Session)
 	// Timeout bounds the whole case; zero means DefaultCaseTimeout.
 	Timeout time.Duration
+	// Compression, when set, has the tester offer (as the client) or
+	// accept (as the server) permessage-deflate for the case.
+	Compression *Compression
+
+	// withCount, for cases that echo many messages, builds the same case
+	// with another message count.
+	withCount func(n int) *Case
+}
+
+// WithMessageCount returns cases with the number of messages each
+// permessage-deflate case (sections 12 and 13) echoes set to n instead of
+// Autobahn's 1000, for quicker runs such as the race-enabled tests; other
+// cases are returned as they are. The descriptions tell the count.
+func WithMessageCount(cases []*Case, n int) []*Case {
+	out := make([]*Case, len(cases))
+	for i, c := range cases {
+		if c.withCount != nil && n > 0 {
+			c = c.withCount(n)
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // DefaultCaseTimeout bounds a case that sets no timeout of its own.

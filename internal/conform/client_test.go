@@ -15,9 +15,14 @@ import (
 
 // wsxAgent is the wsx client under test, as `wsx conform agent` runs it
 // (cmd/wsx is package main, so its loop is written again here): it follows
-// Autobahn's fuzzingserver URL scheme through wsx's public API only.
+// Autobahn's fuzzingserver URL scheme through wsx's public API only, and
+// offers permessage-deflate with wsx's defaults on every connection, as a
+// client under Autobahn's test does: the cases tell it nothing.
 func wsxAgent(ctx context.Context, base, agent string) error {
-	opts := &websocket.DialOptions{Options: websocket.Options{MaxMessageSize: 64 << 20}}
+	opts := &websocket.DialOptions{Options: websocket.Options{
+		MaxMessageSize: 64 << 20,
+		Compression:    &websocket.CompressionOptions{},
+	}}
 	c, err := websocket.Dial(ctx, base+"/getCaseCount", opts)
 	if err != nil {
 		return err
@@ -68,7 +73,7 @@ func TestWsxClientConforms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: runs the whole suite")
 	}
-	cases := conform.Cases()
+	cases := suiteCases()
 	fs := &conform.FuzzingServer{Cases: cases}
 	updated := make(chan string, 1)
 	fs.OnUpdateReports = func(agent string) { updated <- agent }
@@ -76,7 +81,7 @@ func TestWsxClientConforms(t *testing.T) {
 	defer srv.Close()
 	base := "ws" + strings.TrimPrefix(srv.URL, "http")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout())
 	defer cancel()
 	start := time.Now()
 	if err := wsxAgent(ctx, base, "wsx"); err != nil {

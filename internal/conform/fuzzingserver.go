@@ -136,12 +136,13 @@ func (f *FuzzingServer) runCase(w http.ResponseWriter, r *http.Request, agent st
 		f.running[agent]--
 		f.mu.Unlock()
 	}()
-	nc, br, err := upgradeRaw(w, r)
+	c := f.Cases[i-1]
+	nc, br, neg, err := upgradeRaw(w, r, c.Compression)
 	if err != nil {
 		return
 	}
 	defer nc.Close()
-	res := newSession(nc, br, true).run(f.Cases[i-1])
+	res := newSession(nc, br, true, neg).run(c)
 	f.mu.Lock()
 	if f.results == nil {
 		f.results = make(map[string][]*Result)
@@ -161,7 +162,7 @@ func (f *FuzzingServer) runCase(w http.ResponseWriter, r *http.Request, agent st
 // sendText upgrades, sends msg as a text message (none if empty) and closes
 // normally.
 func (f *FuzzingServer) sendText(w http.ResponseWriter, r *http.Request, msg string) {
-	nc, br, err := upgradeRaw(w, r)
+	nc, br, _, err := upgradeRaw(w, r, nil)
 	if err != nil {
 		return
 	}

@@ -25,10 +25,11 @@ func (s *Session) readLoop() {
 		close(s.lost)
 	}()
 	var (
-		msg    []byte
-		msgOp  frame.Opcode
-		inMsg  bool
-		broken bool // the peer broke the protocol: ignore what follows
+		msg        []byte
+		msgOp      frame.Opcode
+		inMsg      bool
+		compressed bool // the message in progress has RSV1 set
+		broken     bool // the peer broke the protocol: ignore what follows
 	)
 	for {
 		h, payload, err := readFrame(s.br)
@@ -64,12 +65,31 @@ func (s *Session) readLoop() {
 		default:
 			if h.Opcode != frame.OpContinuation {
 				msg, msgOp, inMsg = nil, h.Opcode, true
+				compressed = h.RSV&frame.RSV1 != 0
 			}
 			msg = append(msg, payload...)
 			if !h.Fin {
 				continue
 			}
 			inMsg = false
+			s.recvStats.ReceivedMessages++
+			s.recvStats.ReceivedWireOctets += int64(len(msg))
+			if compressed {
+				out, err := s.deflate.recv.decompress(msg)
+				if err != nil {
+					why := fmt.Sprintf("compressed message %d (%d octets): %v", s.recvStats.ReceivedMessages, len(msg), err)
+					code := 1007 // invalid data, as wsx and Autobahn answer it
+					if errors.Is(err, errTooBig) {
+						code = 1009
+					}
+					broken = true
+					s.post(func() { s.fail(code, why) })
+					continue
+				}
+				msg = out
+				s.recvStats.ReceivedCompressed++
+			}
+			s.recvStats.ReceivedOctets += int64(len(msg))
 			e := Message(slices.Clip(msg), msgOp == frame.OpBinary)
 			valid := msgOp == frame.OpBinary || utf8.Valid(msg)
 			s.post(func() {
@@ -92,8 +112,14 @@ func (s *Session) checkFrame(h frame.Header, inMsg bool) string {
 		return "unmasked frame from a client"
 	case !s.server && h.Masked:
 		return "masked frame from a server"
-	case h.RSV != 0:
+	case h.RSV&^frame.RSV1 != 0:
 		return "reserved bits set"
+	case h.RSV != 0 && s.deflate == nil:
+		return "RSV1 set without a negotiated extension"
+	case h.RSV != 0 && h.Opcode.IsControl():
+		return "RSV1 set on a control frame"
+	case h.RSV != 0 && h.Opcode == frame.OpContinuation:
+		return "RSV1 set on a continuation frame"
 	case !h.Opcode.IsKnown():
 		return fmt.Sprintf("unknown opcode %d", h.Opcode)
 	case h.Opcode.IsControl() && (!h.Fin || h.Length > 125):
@@ -145,6 +171,7 @@ func unexpected(err error) error {
 // Case.onConnectionLost does.
 func (s *Session) judge(c *Case) *Result {
 	s.mu.Lock()
+	s.resumeLocked()
 	log := slices.Clone(s.log)
 	s.mu.Unlock()
 	r := &Result{
@@ -162,6 +189,15 @@ func (s *Session) judge(c *Case) *Result {
 		Duration:          s.Elapsed(),
 		ReportTime:        s.ReportTime,
 		WireLog:           log,
+	}
+	if c.Compression != nil {
+		st := s.sentStats
+		st.Offer, st.Response, st.Note = s.neg.offer, s.neg.response, s.neg.note
+		st.ReceivedMessages = s.recvStats.ReceivedMessages
+		st.ReceivedCompressed = s.recvStats.ReceivedCompressed
+		st.ReceivedOctets = s.recvStats.ReceivedOctets
+		st.ReceivedWireOctets = s.recvStats.ReceivedWireOctets
+		r.Compression = &st
 	}
 	if s.Verdict != "" {
 		r.Behavior, r.Result = s.Verdict, s.VerdictText

@@ -242,6 +242,8 @@ var sectionNames = map[string]string{
 	"7":  "Close Handling",
 	"9":  "Limits/Performance",
 	"10": "Miscellaneous",
+	"12": "WebSocket Compression (different payloads)",
+	"13": "WebSocket Compression (different parameters)",
 }
 
 // verdictClass is the CSS class of a verdict's table cell.
@@ -314,6 +316,7 @@ type htmlRun struct {
 	RemoteCode, RemoteReason string
 	Wire                     []htmlWire
 	WireTruncated            bool
+	Compression              string
 }
 
 type htmlOutcome struct {
@@ -397,6 +400,33 @@ func showCloseExpectation(c CloseExpectation) string {
 	}
 	if c.RequireClean {
 		s += "; the close handshake must complete"
+	}
+	return s
+}
+
+// showCompression describes a case's permessage-deflate: the negotiation
+// and, as Autobahn reports it, how much the messages shrank each way.
+func showCompression(c *CompressionStats) string {
+	s := fmt.Sprintf("offer %q; answer %q", c.Offer, c.Response)
+	if c.Response == "" {
+		s = fmt.Sprintf("offer %q; not accepted", c.Offer)
+	}
+	if c.Note != "" {
+		s += " (" + c.Note + ")"
+	}
+	ratio := func(wire, payload int64) string {
+		if payload == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(wire)/float64(payload))
+	}
+	if c.SentMessages > 0 {
+		s += fmt.Sprintf("; sent %d messages, %d octets as %d (%s)", c.SentMessages, c.SentOctets, c.SentWireOctets,
+			ratio(c.SentWireOctets, c.SentOctets))
+	}
+	if c.ReceivedMessages > 0 {
+		s += fmt.Sprintf("; received %d messages (%d compressed), %d octets from %d (%s)", c.ReceivedMessages,
+			c.ReceivedCompressed, c.ReceivedOctets, c.ReceivedWireOctets, ratio(c.ReceivedWireOctets, c.ReceivedOctets))
 	}
 	return s
 }
@@ -524,6 +554,9 @@ func htmlRunOf(agent string, r *Result) htmlRun {
 	if r.RemoteCloseCode != nil {
 		run.RemoteCode = fmt.Sprint(*r.RemoteCloseCode)
 	}
+	if c := r.Compression; c != nil {
+		run.Compression = showCompression(c)
+	}
 	for _, o := range r.Expected {
 		run.Expected = append(run.Expected, htmlOutcome{Verdict: o.Verdict, Events: showEvents(o.Events)})
 	}
@@ -615,7 +648,8 @@ a.up { float: right; font-size: 0.8em; }
 <dt>Observed</dt><dd>{{if .Received}}<ol class="events">{{range .Received}}<li>{{.}}</li>{{end}}</ol>{{else}}no events{{end}}</dd>
 <dt>Close</dt><dd>{{.ResultClose}}</dd>
 <dt>Expected close</dt><dd>{{.ExpectedClose}}</dd>
-<dt>Observed close</dt><dd>closed first by {{if .ClosedByMe}}the tester{{else}}the peer{{end}}; peer close code {{.RemoteCode}}{{if .RemoteReason}}, reason {{printf "%q" .RemoteReason}}{{end}}; {{if .WasClean}}clean{{else}}not clean{{end}}{{if .DroppedByMe}}; TCP dropped by the tester{{end}}</dd>
+{{if .Compression}}<dt>Compression</dt><dd>{{.Compression}}</dd>
+{{end}}<dt>Observed close</dt><dd>closed first by {{if .ClosedByMe}}the tester{{else}}the peer{{end}}; peer close code {{.RemoteCode}}{{if .RemoteReason}}, reason {{printf "%q" .RemoteReason}}{{end}}; {{if .WasClean}}clean{{else}}not clean{{end}}{{if .DroppedByMe}}; TCP dropped by the tester{{end}}</dd>
 </dl>
 {{if .Wire}}<details><summary>Wire log ({{len .Wire}} entries{{if .WireTruncated}}, cut short{{end}})</summary>
 <table class="wire">

@@ -312,3 +312,47 @@ func TestWriteHTML(t *testing.T) {
 		t.Logf("HTML:\n%s", out)
 	}
 }
+
+// TestCompressionReport checks that a permessage-deflate case's
+// negotiation and ratios reach the HTML report and survive the JSON one.
+func TestCompressionReport(t *testing.T) {
+	r := &Result{
+		ID: "12.1.10", Description: "Compressed echoes.", Behavior: OK, BehaviorClose: OK, ReportTime: true,
+		Duration: time.Second,
+		Compression: &CompressionStats{
+			Offer:        "permessage-deflate; client_no_context_takeover; client_max_window_bits",
+			Response:     "permessage-deflate; client_no_context_takeover",
+			SentMessages: 1000, SentOctets: 131072000, SentWireOctets: 32768000,
+			ReceivedMessages: 1000, ReceivedCompressed: 999, ReceivedOctets: 131072000, ReceivedWireOctets: 65536000,
+		},
+	}
+	declined := &Result{ID: "13.3.1", Behavior: Unimplemented, BehaviorClose: OK,
+		Compression: &CompressionStats{Offer: "permessage-deflate", Note: "no offer of the client suits the case"}}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, map[string][]*Result{"wsx": {r, declined}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<td>12 WebSocket Compression (different payloads)</td>",
+		"<td>13 WebSocket Compression (different parameters)</td>",
+		"<dt>Compression</dt><dd>offer &#34;permessage-deflate; client_no_context_takeover; client_max_window_bits&#34;; " +
+			"answer &#34;permessage-deflate; client_no_context_takeover&#34;; sent 1000 messages, 131072000 octets as 32768000 (25.0%); " +
+			"received 1000 messages (999 compressed), 131072000 octets from 65536000 (50.0%)</dd>",
+		"offer &#34;permessage-deflate&#34;; not accepted (no offer of the client suits the case)</dd>",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	dir := t.TempDir()
+	if err := WriteJSON(dir, map[string][]*Result{"wsx": {r}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back["wsx"][0].Compression; got == nil || *got != *r.Compression {
+		t.Errorf("compression read back as %+v, want %+v", got, r.Compression)
+	}
+}

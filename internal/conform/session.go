@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wsx-go/websocket/internal/frame"
 	"github.com/wsx-go/websocket/internal/rawframe"
 )
 
@@ -43,6 +44,9 @@ type Session struct {
 	// comparison of events: for cases that judge for themselves.
 	Verdict     Verdict
 	VerdictText string
+	// OnFail, when set, is told why the tester failed the connection
+	// because the peer broke the protocol, for cases that judge themselves.
+	OnFail func(why string)
 
 	// Received holds the events seen so far.
 	Received []Event
@@ -68,17 +72,29 @@ type Session struct {
 	remoteCode  *int
 	remoteWhy   string
 	failed      bool // the tester failed the connection itself
+
+	neg       negotiation
+	deflate   *deflateConn     // nil unless permessage-deflate was negotiated
+	sentStats CompressionStats // counted on the session's loop
+	recvStats CompressionStats // counted by readLoop
+	paused    pausedLog        // under mu
 }
 
-func newSession(nc net.Conn, br *bufio.Reader, server bool) *Session {
-	return &Session{
+func newSession(nc net.Conn, br *bufio.Reader, server bool, neg negotiation) *Session {
+	s := &Session{
 		nc:     nc,
 		br:     br,
 		server: server,
 		start:  time.Now(),
 		wake:   make(chan struct{}, 1),
 		lost:   make(chan struct{}),
+		neg:    neg,
 	}
+	if neg.params != nil {
+		s.deflate = newDeflateConn(*neg.params, server, maxPeerFrame)
+		s.logEvent("permessage-deflate negotiated: offer %q, answer %q", neg.offer, neg.response)
+	}
+	return s
 }
 
 // run plays c on the session's connection and returns its result.
@@ -173,6 +189,44 @@ func (s *Session) SendFrame(f rawframe.Frame) {
 	}
 }
 
+// sendFrames sends frames in one write, for messages of many frames.
+func (s *Session) sendFrames(frames []rawframe.Frame) {
+	var b []byte
+	for _, f := range frames {
+		f.Masked = !s.server
+		s.logFrame("TX", f.Fin, f.RSV, f.Opcode, f.Payload)
+		b = append(b, f.Encode()...)
+	}
+	if err := rawframe.WriteBytes(s.nc, b, 0, 0); err != nil {
+		s.logEvent("write failed: %v", err)
+	}
+}
+
+// Compressed reports whether permessage-deflate was negotiated.
+func (s *Session) Compressed() bool { return s.deflate != nil }
+
+// SendCompressed sends payload as one message with opcode op, compressed
+// with the negotiated permessage-deflate (RSV1 on its first frame), cut
+// into frames of at most fragSize octets of compressed payload (0: one
+// frame), as Autobahn's auto-fragmentation cuts them. Without
+// permessage-deflate it sends nothing.
+func (s *Session) SendCompressed(op byte, payload []byte, fragSize int) {
+	if s.deflate == nil {
+		s.logEvent("cannot send a compressed message: permessage-deflate was not negotiated")
+		return
+	}
+	c := s.deflate.send.compress(payload)
+	frames := []rawframe.Frame{{Fin: true, Opcode: op, Payload: c}}
+	if fragSize > 0 {
+		frames = autoFragFrames(op, c, fragSize)
+	}
+	frames[0].RSV = frame.RSV1 >> 4
+	s.sendFrames(frames)
+	s.sentStats.SentMessages++
+	s.sentStats.SentOctets += int64(len(payload))
+	s.sentStats.SentWireOctets += int64(len(c))
+}
+
 // SendMessage sends payload as one unfragmented frame with opcode op.
 func (s *Session) SendMessage(op byte, payload []byte) {
 	s.SendFrame(rawframe.Frame{Fin: true, Opcode: op, Payload: payload})
@@ -243,6 +297,9 @@ func (s *Session) fail(code int, why string) {
 	}
 	s.failed = true
 	s.logEvent("peer broke the protocol: %s", why)
+	if s.OnFail != nil {
+		s.OnFail(why)
+	}
 	s.SendClose(code, "")
 	s.Drop()
 }
@@ -287,9 +344,29 @@ func (s *Session) peerClose(p []byte) {
 	})
 }
 
+// wirePayload is how much of a payload the wire log keeps.
+const wirePayload = 64
+
 func (s *Session) logFrame(dir string, fin bool, rsv, op byte, payload []byte) {
-	text := fmt.Sprintf("frame op=%d fin=%t rsv=%d len=%d", op, fin, rsv, len(payload))
-	s.addLog(WireEntry{Dir: dir, Text: text, Payload: payload[:min(len(payload), 64)], Length: len(payload)})
+	head := payload[:min(len(payload), wirePayload)]
+	s.mu.Lock()
+	if s.paused.on {
+		// Keep the frame unformatted: sections 12 and 13 send up to half a
+		// million frames a case with the log paused.
+		e := s.paused.slot()
+		e.At = time.Since(s.start)
+		e.Dir, e.Text, e.Length = dir, "", len(payload)
+		e.Payload = append(e.Payload[:0], head...)
+		e.frame, e.fin, e.rsv, e.op = true, fin, rsv, op
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.addLog(WireEntry{Dir: dir, Text: frameText(fin, rsv, op, len(payload)), Payload: head, Length: len(payload)})
+}
+
+func frameText(fin bool, rsv, op byte, n int) string {
+	return fmt.Sprintf("frame op=%d fin=%t rsv=%d len=%d", op, fin, rsv, n)
 }
 
 func (s *Session) logEvent(format string, args ...any) {
@@ -298,14 +375,93 @@ func (s *Session) logEvent(format string, args ...any) {
 
 func (s *Session) addLog(e WireEntry) {
 	e.At = time.Since(s.start)
-	e.Payload = append([]byte(nil), e.Payload...)
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.paused.on {
+		p := s.paused.slot()
+		p.WireEntry = e
+		p.Payload = append(p.Payload[:0], e.Payload...)
+		p.frame = false
+		return
+	}
+	s.appendLog(e)
+}
+
+// appendLog adds e to the log, within its bound; s.mu is held.
+func (s *Session) appendLog(e WireEntry) {
 	if len(s.log) < maxWireLog {
+		e.Payload = append([]byte(nil), e.Payload...)
 		s.log = append(s.log, e)
 	}
-	s.mu.Unlock()
 }
 
 // maxWireLog bounds the wire log of a case (section 9 sends thousands of
 // frames).
 const maxWireLog = 400
+
+// pausedRing is how many entries the wire log keeps while paused: the last
+// ones, which show how a long exchange ended.
+const pausedRing = 16
+
+// pausedLog holds the wire log's entries while it is paused.
+type pausedLog struct {
+	on   bool
+	ring [pausedRing]pausedEntry
+	n    int // entries seen since the pause
+}
+
+// pausedEntry is a wire log entry kept while paused; frames are formatted
+// only if they make it into the log.
+type pausedEntry struct {
+	WireEntry
+	frame   bool
+	fin     bool
+	rsv, op byte
+}
+
+// slot returns the ring entry for the next entry.
+func (p *pausedLog) slot() *pausedEntry {
+	e := &p.ring[p.n%pausedRing]
+	p.n++
+	return e
+}
+
+// PauseWireLog stops the wire log from recording every frame, as Autobahn
+// does while a case exchanges many messages: only the last few entries
+// before ResumeWireLog are kept.
+func (s *Session) PauseWireLog() {
+	s.logEvent("wire log paused: only the last %d entries before it resumes are kept", pausedRing)
+	s.mu.Lock()
+	s.paused.on = true
+	s.paused.n = 0
+	s.mu.Unlock()
+}
+
+// ResumeWireLog records every entry again, after the last few kept while
+// paused.
+func (s *Session) ResumeWireLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resumeLocked()
+}
+
+func (s *Session) resumeLocked() {
+	p := &s.paused
+	if !p.on {
+		return
+	}
+	p.on = false
+	kept := min(p.n, pausedRing)
+	if left := p.n - kept; left > 0 {
+		at := p.ring[(p.n-kept)%pausedRing].At // where the kept entries start
+		s.appendLog(WireEntry{At: at, Dir: "--", Text: fmt.Sprintf("%d entries left out of the log", left)})
+	}
+	for i := p.n - kept; i < p.n; i++ {
+		e := p.ring[i%pausedRing]
+		if e.frame {
+			e.Text = frameText(e.fin, e.rsv, e.op, e.Length)
+		}
+		s.appendLog(e.WireEntry)
+	}
+	s.appendLog(WireEntry{At: time.Since(s.start), Dir: "--", Text: "wire log resumed"})
+}

@@ -1,5 +1,6 @@
 // Package conform is wsx's conformance tester: the cases of the Autobahn
-// test suite (sections 1-7, 9 and 10), run against a WebSocket server (the
+// test suite (sections 1-7, 9, 10, and 12 and 13 for permessage-deflate),
+// run against a WebSocket server (the
 // tester plays the client) or a client (the tester plays the server, with
 // Autobahn's fuzzingserver URL scheme), judged the way Autobahn judges them.
 package conform
@@ -109,6 +110,27 @@ type Result struct {
 	Duration          time.Duration `json:"duration"`
 	ReportTime        bool          `json:"reportTime"`
 	WireLog           []WireEntry   `json:"wirelog"`
+	// Compression is set for the cases that negotiate permessage-deflate.
+	Compression *CompressionStats `json:"compression,omitempty"`
+}
+
+// CompressionStats tell what a case negotiated for permessage-deflate and
+// how much its messages shrank, as Autobahn reports for sections 12 and
+// 13. Octets count message payloads: before compression and as sent on
+// the wire.
+type CompressionStats struct {
+	Offer    string `json:"offer"`          // the client's Sec-WebSocket-Extensions
+	Response string `json:"response"`       // the server's; empty if it declined
+	Note     string `json:"note,omitempty"` // why the tester, as server, declined
+
+	SentMessages   int   `json:"sentMessages"`
+	SentOctets     int64 `json:"sentOctets"`
+	SentWireOctets int64 `json:"sentWireOctets"`
+
+	ReceivedMessages   int   `json:"receivedMessages"`
+	ReceivedCompressed int   `json:"receivedCompressed"` // of them, how many came compressed
+	ReceivedOctets     int64 `json:"receivedOctets"`
+	ReceivedWireOctets int64 `json:"receivedWireOctets"`
 }
 
 // Passed reports whether both verdicts of the case pass.
