@@ -127,6 +127,7 @@ type compression struct {
 	decomp   *deflate.Decompressor
 	wire     wireReader // the compressed payload of the current message
 	inflates bool       // a compressed message is being decompressed
+	probe    [64]byte   // readInflated's look past a full buffer
 }
 
 // newCompression sets up compression with the negotiated params; client

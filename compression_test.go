@@ -1027,3 +1027,34 @@ func TestCompressionSteadyStateAllocs(t *testing.T) {
 		})
 	}
 }
+
+// ReadInto's reused buffer settles at the size class of the largest
+// compressed message, as it does for uncompressed ones, not at whatever
+// capacity doubling reached while the message's size was unknown.
+func TestCompressedReadIntoSettlesAtMessageSize(t *testing.T) {
+	checkNoLeaks(t)
+	z := &CompressionOptions{}
+	client, server := newPair(t, &DialOptions{Options: Options{Compression: z}}, &AcceptOptions{Options: Options{Compression: z}})
+	defer client.Abort()
+	ctx := testContext(t)
+	var buf []byte
+	for _, tc := range []struct{ size, wantCap int }{
+		{65536, 65536}, {65535, 65536}, {10, 65536}, {100000, 106496}, {65536, 106496},
+	} {
+		msg := make([]byte, tc.size)
+		for i := range msg {
+			msg[i] = byte(i % 7)
+		}
+		if err := client.Write(ctx, MessageBinary, msg); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := server.ReadInto(ctx, buf)
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("%d bytes: read %d bytes, %v", tc.size, len(got), err)
+		}
+		if cap(got) != tc.wantCap {
+			t.Errorf("after a %d-byte message the buffer has capacity %d, want %d", tc.size, cap(got), tc.wantCap)
+		}
+		buf = got
+	}
+}

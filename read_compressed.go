@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/wsx-go/websocket/internal/deflate"
 	"github.com/wsx-go/websocket/internal/protocol"
@@ -82,12 +83,13 @@ func (c *Conn) inflate(p []byte) (int, error) {
 }
 
 // readInflated appends the rest of the current compressed message,
-// decompressed, to buf.
+// decompressed, to buf. Its size is unknown until the end: it fills buf's
+// spare capacity first, and what does not fit goes through a pooled buffer,
+// after which buf grows once, to the size of the message. A reused buffer
+// thus settles at the largest message, as for uncompressed ones, instead of
+// where doubling happened to leave it.
 func (c *Conn) readInflated(buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, c.inflateGrowth(len(buf)))
-		}
+	for len(buf) < cap(buf) {
 		n, err := c.inflate(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
@@ -97,7 +99,39 @@ func (c *Conn) readInflated(buf []byte) ([]byte, error) {
 			return buf, err
 		}
 	}
+	// Full: the message may have ended exactly here.
+	n, err := c.inflate(c.z.probe[:])
+	if err == io.EOF && n == 0 {
+		return buf, nil
+	}
+	sp := inflateBuffers.Get().(*[]byte)
+	rest := append((*sp)[:0], c.z.probe[:n]...)
+	for err == nil {
+		if len(rest) == cap(rest) {
+			rest = slices.Grow(rest, c.inflateGrowth(len(buf)+len(rest)))
+		}
+		n, err = c.inflate(rest[len(rest):cap(rest)])
+		rest = rest[:len(rest)+n]
+	}
+	if err == io.EOF {
+		buf = append(slices.Grow(buf, len(rest)), rest...)
+		err = nil
+	}
+	if cap(rest) <= maxPooledInflateBuffer {
+		*sp = rest[:0]
+		inflateBuffers.Put(sp)
+	}
+	return buf, err
 }
+
+// inflateBuffers hold the part of a decompressed message that did not fit
+// the caller's buffer; ones grown past maxPooledInflateBuffer are dropped.
+var inflateBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 16<<10)
+	return &b
+}}
+
+const maxPooledInflateBuffer = 1 << 20
 
 // inflateGrowth returns how much room to add to a buffer holding have
 // decompressed octets: doubling from 4 KiB, never more than one octet past
