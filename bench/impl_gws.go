@@ -13,7 +13,28 @@ import (
 // is gws's Server.RunListener, which spins logging errors once its
 // listener is closed; ours stops instead.
 var gwsImpl = Impl{Name: "gws", Serve: func(ln net.Listener) func() {
-	srv := gws.NewServer(gwsHandler{}, &gws.ServerOption{ReadMaxPayloadSize: maxMessage})
+	return gwsServe(ln, &gws.ServerOption{ReadMaxPayloadSize: maxMessage})
+}}
+
+// gwsDeflate is the same server with PermessageDeflate enabled and
+// ServerContextTakeover and ClientContextTakeover set as the mode asks;
+// the rest is gws's default: level 1, and for context takeover a window
+// of 12 bits in both directions, which it announces with
+// server_max_window_bits=12; client_max_window_bits=12.
+var gwsDeflate = deflateServer{Serve: func(ln net.Listener, takeover bool) func() {
+	return gwsServe(ln, &gws.ServerOption{
+		ReadMaxPayloadSize: maxMessage,
+		PermessageDeflate: gws.PermessageDeflate{
+			Enabled:               true,
+			ServerContextTakeover: takeover,
+			ClientContextTakeover: takeover,
+		},
+	})
+}}
+
+// gwsServe serves gwsHandler with opt on ln.
+func gwsServe(ln net.Listener, opt *gws.ServerOption) func() {
+	srv := gws.NewServer(gwsHandler{}, opt)
 	return acceptLoop(ln, func(c net.Conn) {
 		br := bufio.NewReaderSize(c, 4096) // gws's default ReadBufferSize
 		r, err := http.ReadRequest(br)
@@ -23,7 +44,7 @@ var gwsImpl = Impl{Name: "gws", Serve: func(ln net.Listener) func() {
 		}
 		srv.OnRequest(c, br, r)
 	})
-}}
+}
 
 // gwsHandler echoes every message and answers pings.
 type gwsHandler struct{ gws.BuiltinEventHandler }

@@ -13,10 +13,24 @@ import (
 // settings, echoing from OnMessage; ReleaseWebsocketPayload returns each
 // payload buffer to the pool after the callback.
 var nbioImpl = Impl{Name: "nbio", Serve: func(ln net.Listener) func() {
+	return nbioServe(ln, false)
+}}
+
+// nbioDeflate is the same server with the Upgrader's EnableCompression;
+// nbio compresses at its default level 1.
+var nbioDeflate = deflateServer{
+	Serve:      func(ln net.Listener, _ bool) func() { return nbioServe(ln, true) },
+	NoTakeover: "nbio answers every offer with server_no_context_takeover; client_no_context_takeover",
+}
+
+// nbioServe starts nbio's engine on ln, negotiating permessage-deflate if
+// compress is set.
+func nbioServe(ln net.Listener, compress bool) func() {
 	logging.SetLevel(logging.LevelNone)
 	up := websocket.NewUpgrader()
 	up.CheckOrigin = func(*http.Request) bool { return true }
 	up.MessageLengthLimit = maxMessage
+	up.EnableCompression(compress)
 	up.OnMessage(func(c *websocket.Conn, typ websocket.MessageType, p []byte) {
 		c.WriteMessage(typ, p)
 	})
@@ -34,4 +48,4 @@ var nbioImpl = Impl{Name: "nbio", Serve: func(ln net.Listener) func() {
 		panic(err)
 	}
 	return engine.Stop
-}}
+}

@@ -1,8 +1,9 @@
 // Command bench measures the WebSocket servers of wsx and its Go peers
 // against a raw TCP ceiling, and rewrites BENCHMARKS.md at the repository
 // root. The scenarios: echo round trips, idle memory per connection,
-// broadcast to many connections, and in-process micro-benchmarks of
-// masking and UTF-8 validation.
+// broadcast to many connections, echo with permessage-deflate (with and
+// without context takeover, against the fastest peer), and in-process
+// micro-benchmarks of masking and UTF-8 validation.
 //
 //	cd bench && go run .                 # everything, 3 repetitions
 //	go run . -quick                      # a short run of the same tables
@@ -19,6 +20,11 @@
 //
 //	WSX_BENCH_CPUPROFILE=/tmp/p go run . -impl wsx -scenario echo/1conn-1MiB -reps 1 -out /tmp/b.md
 //	go tool pprof -top /tmp/p.wsx
+//
+// WSX_BENCH_HEAPPROFILE=/tmp/h does the same with a heap profile, written
+// whenever a scenario reads the server's memory (idle, deflate), with
+// every allocation sampled: go tool pprof -sample_index=inuse_space -top
+// /tmp/h.wsx shows what the memory per connection is.
 package main
 
 import (

@@ -20,7 +20,7 @@ func writeReport(w io.Writer, m machine, cfg *Config, results []scenarioResult) 
 	fmt.Fprintf(w, "- `raw` is the ceiling: the same client loop over plain TCP with a 4-byte length prefix instead of a WebSocket header\n")
 	fmt.Fprintf(w, "- ×best and ×raw compare each implementation's median %s with the best WebSocket implementation's and with raw TCP's; "+
 		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n", "first metric")
-	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo and micro; idle and broadcast count a fixed amount of work (see each section)\n\n")
+	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo, deflate and micro; idle and broadcast count a fixed amount of work (see each section)\n\n")
 	for _, sr := range results {
 		writeScenario(w, sr)
 	}
@@ -118,19 +118,25 @@ func cellRow(sc *Scenario, row implResult, best, raw float64) []string {
 	return append(line, bestCol, ratio(med, raw, sc.Metrics[0].HigherBetter))
 }
 
-// references returns the best WebSocket median and the raw TCP median of
-// a cell's first metric, 0 when absent.
+// references returns the best WebSocket median and the median of the
+// ratio column's reference (raw TCP's, or with RefBestExcept the best of
+// the other rows) of a cell's first metric, 0 when absent.
 func references(sc *Scenario, cr cellResult) (best, raw float64) {
+	better := func(v, than float64) bool { return than == 0 || sc.Metrics[0].HigherBetter == (v > than) }
 	for _, row := range cr.Rows {
 		if len(row.Samples) == 0 {
 			continue
 		}
 		med := metricSpread(row, 0).Median
-		switch {
-		case row.Raw:
+		if row.Raw {
 			raw = med
-		case best == 0 || (sc.Metrics[0].HigherBetter == (med > best)):
+			continue
+		}
+		if better(med, best) {
 			best = med
+		}
+		if sc.RefBestExcept != "" && row.Impl != sc.RefBestExcept && better(med, raw) {
+			raw = med
 		}
 	}
 	return best, raw

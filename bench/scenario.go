@@ -32,6 +32,10 @@ type Scenario struct {
 	// RefName names the reference the ratio column compares with; "raw"
 	// if empty.
 	RefName string
+	// RefBestExcept, if set, makes the reference of the ratio column the
+	// best row other than the one of this name: for wsx, the fastest peer,
+	// in the scenarios that have no raw row.
+	RefBestExcept string
 }
 
 // cells returns the cells of a full or a -quick run.
@@ -53,9 +57,10 @@ func (sc *Scenario) refName() string {
 // Cell is one parameter combination of a scenario.
 type Cell struct {
 	Name  string
-	Conns int // concurrent connections
-	Size  int // message size in bytes
-	Msgs  int // messages per connection, for the scenarios that count them
+	Conns int    // concurrent connections
+	Size  int    // message size in bytes
+	Msgs  int    // messages per connection, for the scenarios that count them
+	Mode  string // a variant the scenario defines, such as deflate's context takeover
 }
 
 // Metric describes one number a scenario measures.
@@ -75,7 +80,7 @@ type Config struct {
 }
 
 // scenarios is every scenario, in report order.
-var scenarios = []Scenario{echoScenario, idleScenario, broadcastScenario, microScenario}
+var scenarios = []Scenario{echoScenario, idleScenario, broadcastScenario, deflateScenario, microScenario}
 
 // selectCells returns the cells of sc that filter selects: an empty
 // filter, the scenario's name, or a prefix of "scenario/cell" in a

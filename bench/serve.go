@@ -14,16 +14,19 @@ import (
 
 // serveMain is the hidden subcommand
 //
-//	serve -impl NAME -addr ADDR [-cpu N] [-broadcast K -size S -conns N]
+//	serve -impl NAME -addr ADDR [-cpu N] [-broadcast K -size S -conns N] [-deflate MODE]
 //
 // the harness runs each server as. It prints the listening address on
 // the first line of stdout and serves until stdin is closed. With
 // -broadcast it serves the broadcast mode of scenario_broadcast.go
-// instead of echoing.
+// instead of echoing; with -deflate, an echo that negotiates
+// permessage-deflate in MODE (takeover or notakeover, see
+// scenario_deflate.go).
 //
 // Every line "stats" written to its stdin makes it collect garbage and
 // print its runtime statistics as one line of JSON (a serveStats) on
-// stdout.
+// stdout; with WSX_BENCH_HEAPPROFILE=prefix in the environment it also
+// writes a heap profile to prefix.<implementation> (the last one wins).
 func serveMain(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	name := fs.String("impl", "", "implementation to serve")
@@ -32,6 +35,7 @@ func serveMain(args []string) error {
 	bcast := fs.Int("broadcast", 0, "broadcast mode: send this many messages to every connection on each trigger")
 	size := fs.Int("size", 1<<10, "broadcast message size in bytes")
 	conns := fs.Int("conns", 1, "broadcast: connections to wait for before broadcasting")
+	deflate := fs.String("deflate", "", "echo with permessage-deflate: takeover or notakeover")
 	fs.Parse(args)
 
 	im, err := lookupImpl(*name)
@@ -39,6 +43,9 @@ func serveMain(args []string) error {
 		return err
 	}
 	runtime.GOMAXPROCS(1)
+	if os.Getenv("WSX_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, for exact sizes
+	}
 	if *cpu >= 0 {
 		if err := pinProcess(*cpu); err != nil {
 			return err
@@ -52,7 +59,11 @@ func serveMain(args []string) error {
 		return err
 	}
 	var stop func()
-	if *bcast > 0 {
+	if *deflate != "" {
+		if stop, err = serveDeflate(im, ln, *deflate); err != nil {
+			return err
+		}
+	} else if *bcast > 0 {
 		srv, ok := broadcastServers[im.Name]
 		if !ok {
 			return fmt.Errorf("%s has no broadcast mode", im.Name)
@@ -73,6 +84,11 @@ func serveMain(args []string) error {
 	for sc.Scan() {
 		if strings.TrimSpace(sc.Text()) == "stats" {
 			b, _ := json.Marshal(readServeStats())
+			if prefix := os.Getenv("WSX_BENCH_HEAPPROFILE"); prefix != "" {
+				if err := writeHeapProfile(prefix + "." + im.Name); err != nil {
+					return err
+				}
+			}
 			fmt.Printf("%s\n", b)
 		}
 	}
@@ -96,6 +112,20 @@ func readServeStats() serveStats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return serveStats{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, NumGoroutine: runtime.NumGoroutine()}
+}
+
+// writeHeapProfile writes a heap profile of this server to path; called
+// right after readServeStats, it shows what the memory reported is.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // startCPUProfile writes a CPU profile of this server to path until the
