@@ -1010,39 +1010,7 @@ func TestCompressionReadFailures(t *testing.T) {
 func TestCompressionLimitEveryAPI(t *testing.T) {
 	checkNoLeaks(t)
 	const limit = 64 << 10
-	apis := []struct {
-		name string
-		read func(ctx context.Context, c *Conn) ([]byte, error)
-	}{
-		{"Read", func(ctx context.Context, c *Conn) ([]byte, error) {
-			_, p, err := c.Read(ctx)
-			return p, err
-		}},
-		{"ReadInto", func(ctx context.Context, c *Conn) ([]byte, error) {
-			_, p, err := c.ReadInto(ctx, make([]byte, 0, 100))
-			return p, err
-		}},
-		{"Reader", func(ctx context.Context, c *Conn) ([]byte, error) {
-			_, r, err := c.Reader(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return io.ReadAll(r)
-		}},
-		{"NextFrame", func(ctx context.Context, c *Conn) ([]byte, error) {
-			var p []byte
-			for {
-				f, err := c.NextFrame(ctx)
-				if err != nil {
-					return p, err
-				}
-				p = append(p, f.Data...)
-				if f.Final {
-					return p, nil
-				}
-			}
-		}},
-	}
+	apis := pmdReadAPIs()
 	fits := bytes.Repeat([]byte("z"), limit)
 	over := bytes.Repeat([]byte("z"), limit+1)
 	// Random octets grow a little when compressed: on the wire the

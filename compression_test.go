@@ -397,39 +397,7 @@ func TestCompressionUnfinishedMessage(t *testing.T) {
 			}
 		}},
 	}
-	next := []struct {
-		name string
-		read func(ctx context.Context, c *Conn) ([]byte, error)
-	}{
-		{"Read", func(ctx context.Context, c *Conn) ([]byte, error) {
-			_, p, err := c.Read(ctx)
-			return p, err
-		}},
-		{"ReadInto", func(ctx context.Context, c *Conn) ([]byte, error) {
-			_, p, err := c.ReadInto(ctx, make([]byte, 0, 64))
-			return p, err
-		}},
-		{"Reader", func(ctx context.Context, c *Conn) ([]byte, error) {
-			_, r, err := c.Reader(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return io.ReadAll(r)
-		}},
-		{"NextFrame", func(ctx context.Context, c *Conn) ([]byte, error) {
-			var p []byte
-			for {
-				f, err := c.NextFrame(ctx)
-				if err != nil {
-					return p, err
-				}
-				p = append(p, f.Data...)
-				if f.Final {
-					return p, nil
-				}
-			}
-		}},
-	}
+	next := pmdReadAPIs()
 	for _, part := range partial {
 		for _, next := range next {
 			t.Run(part.name+" then "+next.name, func(t *testing.T) {
@@ -1056,5 +1024,46 @@ func TestCompressedReadIntoSettlesAtMessageSize(t *testing.T) {
 			t.Errorf("after a %d-byte message the buffer has capacity %d, want %d", tc.size, cap(got), tc.wantCap)
 		}
 		buf = got
+	}
+}
+
+// pmdReadAPI reads one whole message through one of the read methods.
+type pmdReadAPI struct {
+	name string
+	read func(ctx context.Context, c *Conn) ([]byte, error)
+}
+
+// pmdReadAPIs returns the four ways to read a message: Read, ReadInto
+// (into a buffer too small for it), Reader and NextFrame.
+func pmdReadAPIs() []pmdReadAPI {
+	return []pmdReadAPI{
+		{"Read", func(ctx context.Context, c *Conn) ([]byte, error) {
+			_, p, err := c.Read(ctx)
+			return p, err
+		}},
+		{"ReadInto", func(ctx context.Context, c *Conn) ([]byte, error) {
+			_, p, err := c.ReadInto(ctx, make([]byte, 0, 64))
+			return p, err
+		}},
+		{"Reader", func(ctx context.Context, c *Conn) ([]byte, error) {
+			_, r, err := c.Reader(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return io.ReadAll(r)
+		}},
+		{"NextFrame", func(ctx context.Context, c *Conn) ([]byte, error) {
+			var p []byte
+			for {
+				f, err := c.NextFrame(ctx)
+				if err != nil {
+					return p, err
+				}
+				p = append(p, f.Data...)
+				if f.Final {
+					return p, nil
+				}
+			}
+		}},
 	}
 }
