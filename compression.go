@@ -1,11 +1,13 @@
 package websocket
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/wsx-go/websocket/internal/deflate"
 	"github.com/wsx-go/websocket/internal/frame"
+	"github.com/wsx-go/websocket/internal/handshake"
 )
 
 // CompressionOptions turn on permessage-deflate (RFC 7692), which compresses
@@ -110,10 +112,34 @@ func negotiateServer(h http.Header, o *CompressionOptions) (deflate.Params, bool
 	return deflate.Accept(offers, o.serverConfig())
 }
 
+// negotiateClient reads the server's Sec-WebSocket-Extensions answer to
+// the offer of z (nil: none), failing the handshake through fail if the
+// answer is malformed or accepts what was not offered (RFC 6455 §9.1,
+// RFC 7692 §5.2).
+func negotiateClient(h http.Header, z *CompressionOptions, fail func(ErrorKind, string) (*deflate.Params, error)) (*deflate.Params, error) {
+	if z == nil {
+		if len(handshake.Tokens(h, "Sec-WebSocket-Extensions")) > 0 {
+			return fail(KindUnrequestedExtension, "the server chose an extension the client did not offer")
+		}
+		return nil, nil
+	}
+	p, err := deflate.ParseResponse(h.Values("Sec-WebSocket-Extensions"), z.offer())
+	switch {
+	case err == nil:
+		return &p, nil
+	case errors.Is(err, deflate.ErrNotNegotiated):
+		return nil, nil
+	case errors.Is(err, handshake.ErrMalformedExtensions):
+		return fail(KindBadExtension, "malformed Sec-WebSocket-Extensions: "+err.Error())
+	case errors.Is(err, deflate.ErrUnrequestedExtension):
+		return fail(KindUnrequestedExtension, err.Error())
+	}
+	return fail(KindBadExtension, err.Error())
+}
+
 // compression is the permessage-deflate state of a connection on which it
 // was negotiated.
 type compression struct {
-	params    deflate.Params
 	header    string // the negotiated Sec-WebSocket-Extensions value
 	threshold int
 	level     int  // of the compressor
@@ -162,7 +188,6 @@ func newCompression(params deflate.Params, o *CompressionOptions, client bool) *
 		panic("websocket: internal error: " + err.Error())
 	}
 	return &compression{
-		params:    params,
 		header:    params.String(),
 		threshold: threshold,
 		level:     level,

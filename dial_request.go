@@ -153,30 +153,5 @@ func checkResponse(resp *http.Response, key string, offered []string, z *Compres
 			return fail(KindUnrequestedSubprotocol, "the server chose a subprotocol the client did not offer")
 		}
 	}
-	return negotiateClient(resp.Header.Values("Sec-WebSocket-Extensions"), z, fail)
-}
-
-// negotiateClient reads the server's Sec-WebSocket-Extensions answer to
-// the offer of z (nil: none), failing the handshake through fail if the
-// answer is malformed or accepts what was not offered (RFC 6455 §9.1,
-// RFC 7692 §5.2).
-func negotiateClient(values []string, z *CompressionOptions, fail func(ErrorKind, string) (*deflate.Params, error)) (*deflate.Params, error) {
-	if z == nil {
-		if len(handshake.Tokens(http.Header{"E": values}, "E")) > 0 {
-			return fail(KindUnrequestedExtension, "the server chose an extension the client did not offer")
-		}
-		return nil, nil
-	}
-	p, err := deflate.ParseResponse(values, z.offer())
-	switch {
-	case err == nil:
-		return &p, nil
-	case errors.Is(err, deflate.ErrNotNegotiated):
-		return nil, nil
-	case errors.Is(err, handshake.ErrMalformedExtensions):
-		return fail(KindBadExtension, "malformed Sec-WebSocket-Extensions: "+err.Error())
-	case errors.Is(err, deflate.ErrUnrequestedExtension):
-		return fail(KindUnrequestedExtension, err.Error())
-	}
-	return fail(KindBadExtension, err.Error())
+	return negotiateClient(resp.Header, z, fail)
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"errors"
-	"io"
 	"testing"
 	"unicode/utf8"
 
@@ -92,73 +90,13 @@ func FuzzCompressedRead(f *testing.F) {
 
 		ctx, cancel := context.WithTimeout(context.Background(), fuzzReadTimeout)
 		defer cancel()
-		err := fuzzCompressedReadAll(ctx, c, api%fuzzAPIs)
+		// A NextFrame piece holds at most 64 KiB decompressed, or a
+		// frame, and up to 3 bytes of a code point carried over.
+		err := fuzzReadAll(ctx, c, api%fuzzAPIs, max(maxInflatedPiece, fuzzOptions.MaxFrameSize)+utf8.UTFMax-1)
 		if ctx.Err() != nil {
 			t.Fatalf("read hung on %q: %v", data, err)
 		}
 		checkFuzzEnd(t, c, err)
 		checkFuzzSent(t, nc.sent(), false, err)
 	})
-}
-
-// fuzzCompressedReadAll reads with the chosen API until an error, checking
-// what it reads, and returns the error.
-func fuzzCompressedReadAll(ctx context.Context, c *Conn, api uint8) error {
-	limit := fuzzOptions.MaxMessageSize
-	check := func(typ MessageType, p []byte, bound int64) error {
-		if typ != MessageText && typ != MessageBinary {
-			return errors.New("read a message of type " + typ.String())
-		}
-		if typ == MessageText && !utf8.Valid(p) {
-			return errors.New("read invalid UTF-8 as text")
-		}
-		if int64(len(p)) > bound {
-			return errors.New("read more than the limit")
-		}
-		return nil
-	}
-	var buf []byte
-	var msgLen int64 // NextFrame: the message so far
-	for {
-		var err error
-		switch api {
-		case fuzzRead:
-			var typ MessageType
-			var p []byte
-			if typ, p, err = c.Read(ctx); err == nil {
-				err = check(typ, p, limit)
-			}
-		case fuzzReadInto:
-			var typ MessageType
-			if typ, buf, err = c.ReadInto(ctx, buf); err == nil {
-				err = check(typ, buf, limit)
-			}
-		case fuzzNextFrame:
-			var fr Frame
-			if fr, err = c.NextFrame(ctx); err == nil {
-				// A piece holds at most 64 KiB decompressed, or a frame,
-				// and up to 3 bytes of a code point carried over.
-				err = check(fr.Type, fr.Data, max(maxInflatedPiece, fuzzOptions.MaxFrameSize)+utf8.UTFMax-1)
-				msgLen += int64(len(fr.Data))
-				if err == nil && msgLen > limit {
-					err = errors.New("NextFrame pieces add up past the limit")
-				}
-				if fr.Final {
-					msgLen = 0
-				}
-			}
-		case fuzzReader:
-			var typ MessageType
-			var r io.Reader
-			if typ, r, err = c.Reader(ctx); err == nil {
-				var p []byte
-				if p, err = io.ReadAll(r); err == nil {
-					err = check(typ, p, limit)
-				}
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
 }

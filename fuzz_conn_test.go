@@ -104,7 +104,9 @@ func FuzzConnRead(f *testing.F) {
 
 		ctx, cancel := context.WithTimeout(context.Background(), fuzzReadTimeout)
 		defer cancel()
-		err := fuzzReadAll(ctx, c, api%fuzzAPIs)
+		// Up to 3 bytes of a code point split between frames are
+		// carried over to the next text frame.
+		err := fuzzReadAll(ctx, c, api%fuzzAPIs, fuzzOptions.MaxFrameSize+utf8.UTFMax-1)
 		if ctx.Err() != nil {
 			t.Fatalf("read hung on %q: %v", data, err)
 		}
@@ -154,7 +156,9 @@ func FuzzLiveConnRead(f *testing.F) {
 
 		ctx, cancel := context.WithTimeout(context.Background(), fuzzReadTimeout)
 		defer cancel()
-		err := fuzzReadAll(ctx, c, api%fuzzAPIs)
+		// Up to 3 bytes of a code point split between frames are
+		// carried over to the next text frame.
+		err := fuzzReadAll(ctx, c, api%fuzzAPIs, fuzzOptions.MaxFrameSize+utf8.UTFMax-1)
 		if ctx.Err() != nil {
 			t.Fatalf("read hung on %q: %v", data, err)
 		}
@@ -371,8 +375,10 @@ func fuzzClientConn(t *testing.T, ln net.Listener, data []byte, wg *sync.WaitGro
 }
 
 // fuzzReadAll reads with the chosen API until an error, checking what it
-// reads, and returns the error.
-func fuzzReadAll(ctx context.Context, c *Conn, api uint8) error {
+// reads, and returns the error. pieceLimit bounds the Data of one
+// NextFrame; the pieces of a message together stay within MaxMessageSize.
+func fuzzReadAll(ctx context.Context, c *Conn, api uint8, pieceLimit int64) error {
+	limit := fuzzOptions.MaxMessageSize
 	check := func(typ MessageType, p []byte, limit int64) error {
 		if typ != MessageText && typ != MessageBinary {
 			return errors.New("read a message of type " + typ.String())
@@ -386,6 +392,7 @@ func fuzzReadAll(ctx context.Context, c *Conn, api uint8) error {
 		return nil
 	}
 	var buf []byte
+	var msgLen int64 // NextFrame: the message so far
 	for {
 		var err error
 		switch api {
@@ -393,19 +400,24 @@ func fuzzReadAll(ctx context.Context, c *Conn, api uint8) error {
 			var typ MessageType
 			var p []byte
 			if typ, p, err = c.Read(ctx); err == nil {
-				err = check(typ, p, fuzzOptions.MaxMessageSize)
+				err = check(typ, p, limit)
 			}
 		case fuzzReadInto:
 			var typ MessageType
 			if typ, buf, err = c.ReadInto(ctx, buf); err == nil {
-				err = check(typ, buf, fuzzOptions.MaxMessageSize)
+				err = check(typ, buf, limit)
 			}
 		case fuzzNextFrame:
 			var fr Frame
 			if fr, err = c.NextFrame(ctx); err == nil {
-				// Up to 3 bytes of a code point split between frames are
-				// carried over to the next text frame.
-				err = check(fr.Type, fr.Data, fuzzOptions.MaxFrameSize+utf8.UTFMax-1)
+				err = check(fr.Type, fr.Data, pieceLimit)
+				msgLen += int64(len(fr.Data))
+				if err == nil && msgLen > limit {
+					err = errors.New("NextFrame pieces add up past the limit")
+				}
+				if fr.Final {
+					msgLen = 0
+				}
 			}
 		case fuzzReader:
 			var typ MessageType
@@ -413,7 +425,7 @@ func fuzzReadAll(ctx context.Context, c *Conn, api uint8) error {
 			if typ, r, err = c.Reader(ctx); err == nil {
 				var p []byte
 				if p, err = io.ReadAll(r); err == nil {
-					err = check(typ, p, fuzzOptions.MaxMessageSize)
+					err = check(typ, p, limit)
 				}
 			}
 		}

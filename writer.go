@@ -131,14 +131,15 @@ func (w *messageWriter) startDeflate() error {
 	w.deflating = true
 	w.rsv = frame.RSV1
 	w.c.z.comp.Begin((*deflateFrames)(w))
-	// The buffer will gather compressed octets from its start, so the
-	// plain octets in it (fewer than the threshold) move out first.
-	var small [512]byte
-	plain := small[:0]
-	if len(w.buf) > len(small) {
-		plain = make([]byte, 0, len(w.buf))
+	if len(w.buf) == 0 {
+		return nil
 	}
-	plain = append(plain, w.buf...)
+	// The buffer will gather compressed octets from its start, so the
+	// plain octets in it (fewer than the threshold) move out first, to a
+	// pooled buffer as large as it.
+	moved := writerBuffers.Get().(*[]byte)
+	defer writerBuffers.Put(moved)
+	plain := append((*moved)[:0], w.buf...)
 	w.buf = w.buf[:0]
 	if w.text {
 		k := utf8check.IncompleteTail(plain)

@@ -107,32 +107,43 @@ func (c *echoConn) readRaw() error {
 	return err
 }
 
+// nextDataHeader reads frame headers from br up to the next data frame's,
+// skipping control frames; a close frame is an error.
+func nextDataHeader(br *bufio.Reader) (frame.Header, error) {
+	for {
+		b, err := br.Peek(2)
+		if err != nil {
+			return frame.Header{}, err
+		}
+		b, err = br.Peek(frame.Size(b[0], b[1]))
+		if err != nil {
+			return frame.Header{}, err
+		}
+		h, n, err := frame.Parse(b)
+		if err != nil {
+			return frame.Header{}, err
+		}
+		br.Discard(n)
+		if !h.Opcode.IsControl() {
+			return h, nil
+		}
+		if h.Opcode == frame.OpClose {
+			return frame.Header{}, errors.New("server closed the connection")
+		}
+		if _, err := br.Discard(int(h.Length)); err != nil {
+			return frame.Header{}, err
+		}
+	}
+}
+
 // readMessage reads the frames of one echoed data message, however the
 // server fragmented it, and skips control frames.
 func (c *echoConn) readMessage() error {
 	got := 0
 	for {
-		b, err := c.br.Peek(2)
+		h, err := nextDataHeader(c.br)
 		if err != nil {
 			return err
-		}
-		b, err = c.br.Peek(frame.Size(b[0], b[1]))
-		if err != nil {
-			return err
-		}
-		h, n, err := frame.Parse(b)
-		if err != nil {
-			return err
-		}
-		c.br.Discard(n)
-		if h.Opcode.IsControl() {
-			if h.Opcode == frame.OpClose {
-				return errors.New("server closed the connection")
-			}
-			if _, err := c.br.Discard(int(h.Length)); err != nil {
-				return err
-			}
-			continue
 		}
 		if h.Masked || int64(got)+h.Length > int64(c.size) {
 			return fmt.Errorf("bad echo frame: %+v after %d bytes", h, got)

@@ -540,27 +540,9 @@ func (c *deflateConn) readEcho() error {
 	c.comp = c.comp[:0]
 	first := true
 	for {
-		b, err := c.br.Peek(2)
+		h, err := nextDataHeader(c.br)
 		if err != nil {
 			return err
-		}
-		b, err = c.br.Peek(frame.Size(b[0], b[1]))
-		if err != nil {
-			return err
-		}
-		h, n, err := frame.Parse(b)
-		if err != nil {
-			return err
-		}
-		c.br.Discard(n)
-		if h.Opcode.IsControl() {
-			if h.Opcode == frame.OpClose {
-				return errors.New("server closed the connection")
-			}
-			if _, err := c.br.Discard(int(h.Length)); err != nil {
-				return err
-			}
-			continue
 		}
 		if h.Masked || h.Length > int64(2*c.size) || (first && h.Opcode != frame.OpText) || (!first && h.Opcode != frame.OpContinuation) {
 			return fmt.Errorf("bad echo frame: %+v", h)

@@ -48,6 +48,13 @@ const (
 
 // brokenServer starts an echo server that skips rule and returns its URL.
 func brokenServer(t *testing.T, rule brokenRule) string {
+	return startTestServer(t, func(nc net.Conn) { serveBroken(nc, rule) })
+}
+
+// startTestServer runs serve for every connection to a new loopback
+// listener, until the test ends, and returns the listener's URL. No case
+// runs for two minutes: a stuck connection must not outlive the test.
+func startTestServer(t *testing.T, serve func(nc net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -69,10 +76,8 @@ func brokenServer(t *testing.T, rule brokenRule) string {
 			go func() {
 				defer wg.Done()
 				defer nc.Close()
-				// No case runs this long; a stuck connection must not
-				// outlive the test.
 				nc.SetDeadline(time.Now().Add(2 * time.Minute))
-				serveBroken(nc, rule)
+				serve(nc)
 			}()
 		}
 	}()

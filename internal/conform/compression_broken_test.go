@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -248,33 +247,7 @@ func checkDeflateResults(t *testing.T, bug deflateBug, cases []*conform.Case, re
 
 // deflateServer starts an echo server with bug and returns its URL.
 func deflateServer(t *testing.T, bug deflateBug) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer nc.Close()
-				nc.SetDeadline(time.Now().Add(time.Minute))
-				serveDeflate(nc, bug)
-			}()
-		}
-	}()
-	return "ws://" + ln.Addr().String() + "/"
+	return startTestServer(t, func(nc net.Conn) { serveDeflate(nc, bug) })
 }
 
 // serveDeflate answers the handshake, accepting the client's first
