@@ -52,7 +52,13 @@ func requirePython(t *testing.T) {
 // before the test binary's deadline, whichever comes first.
 func testContext(t *testing.T) context.Context {
 	t.Helper()
-	d := interopTimeout
+	return boundedContext(t, interopTimeout)
+}
+
+// boundedContext returns a context that ends after d, or shortly before
+// the test binary's deadline, whichever comes first.
+func boundedContext(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	if deadline, ok := t.Deadline(); ok {
 		d = min(d, time.Until(deadline)-5*time.Second)
 	}
@@ -107,7 +113,7 @@ func startProcess(t *testing.T, ctx context.Context, name string, args ...string
 		exited: make(chan struct{}),
 	}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+	p.cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "QT_QPA_PLATFORM=offscreen")
 	p.cmd.WaitDelay = 5 * time.Second
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", p.name, err)

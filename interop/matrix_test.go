@@ -1,0 +1,171 @@
+package interop_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wsx-go/websocket/interop/internal/matrix"
+)
+
+// matrixTimeout bounds one direction of one peer: every case, one after
+// another, each of a few steps of at most the spec's timeout.
+const matrixTimeout = 5 * time.Minute
+
+// TestMatrix runs every case of matrix.json between wsx and each peer, in
+// both roles: TestMatrix/PEER/client/CASE has the peer's client talk to a
+// wsx server, TestMatrix/PEER/server/CASE a wsx client to the peer's
+// server. Both ends judge each case; both verdicts must be ok. The command
+// interop/cmd/matrix turns the results into docs/interop.md.
+func TestMatrix(t *testing.T) {
+	spec, err := matrix.Load(filepath.Join(moduleRoot(t), "interop", "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, peer := range spec.Peers {
+		d, ok := matrixDrivers[peer.Name]
+		if !ok {
+			t.Errorf("matrix.json names the peer %q, which has no driver here", peer.Name)
+			continue
+		}
+		t.Run(peer.Name, func(t *testing.T) {
+			d.require(t)
+			if peer.Client {
+				t.Run(string(matrix.PeerClient), func(t *testing.T) { runMatrixPeerClient(t, spec, peer, d) })
+			}
+			if peer.Server {
+				t.Run(string(matrix.PeerServer), func(t *testing.T) { runMatrixPeerServer(t, spec, peer, d) })
+			}
+		})
+	}
+}
+
+// runMatrixPeerClient runs the peer's client driver against a wsx server.
+func runMatrixPeerClient(t *testing.T, spec *matrix.Spec, peer matrix.Peer, d matrixDriver) {
+	ctx := boundedContext(t, matrixTimeout)
+	origin, err := url.Parse(spec.Origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := []string{origin.Host}
+	var page string
+	if d.browser {
+		page = serveMatrixPage(t)
+		u, _ := url.Parse(page)
+		allowed = append(allowed, u.Host)
+	}
+	srv := startWsxMatrixServer(t, spec, allowed)
+
+	cases := spec.CasesFor(peer, matrix.PeerClient)
+	argv := d.client(t, srv.base, page, caseNames(cases))
+	p := startProcess(t, ctx, argv[0], argv[1:]...)
+	client := collect(p)
+	logVersion(t, ctx, client)
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(ctx, 4*spec.Timeout())
+			defer cancel()
+			checkVerdict(t, ctx, "client ("+peer.Title+")", client, c.Name)
+			checkVerdict(t, ctx, "server (wsx)", srv.results, c.Name)
+		})
+	}
+	select {
+	case <-p.exited:
+		if p.err != nil && !t.Failed() {
+			t.Errorf("the client driver exited with %v after reporting every case ok", p.err)
+		}
+	case <-ctx.Done():
+		t.Errorf("the client driver has not exited: %v", ctx.Err())
+	}
+}
+
+// runMatrixPeerServer runs a wsx client against the peer's server driver.
+func runMatrixPeerServer(t *testing.T, spec *matrix.Spec, peer matrix.Peer, d matrixDriver) {
+	ctx := boundedContext(t, matrixTimeout)
+	argv := d.server(t)
+	server := collect(startProcess(t, ctx, argv[0], argv[1:]...))
+	port, err := server.waitInfo(ctx, "port")
+	if err != nil {
+		t.Fatalf("the server driver did not say its port: %v", err)
+	}
+	logVersion(t, ctx, server)
+	base := "ws://" + net.JoinHostPort("127.0.0.1", port)
+	for _, c := range spec.CasesFor(peer, matrix.PeerServer) {
+		t.Run(c.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(ctx, 4*spec.Timeout())
+			defer cancel()
+			if detail, err := runWsxClient(ctx, spec, base, c.Name); err != nil {
+				t.Errorf("client (wsx): FAIL: %v", err)
+			} else {
+				t.Logf("client (wsx): ok: %s", detail)
+			}
+			checkVerdict(t, ctx, "server ("+peer.Title+")", server, c.Name)
+		})
+	}
+}
+
+// checkVerdict waits for one side's verdict on a case and fails the test
+// unless it is ok.
+func checkVerdict(t *testing.T, ctx context.Context, side string, r *results, name string) {
+	t.Helper()
+	res, err := r.wait(ctx, name)
+	switch {
+	case err != nil:
+		t.Errorf("%s: no verdict: %v", side, err)
+	case !res.ok:
+		t.Errorf("%s: %v", side, res)
+	default:
+		t.Logf("%s: %v", side, res)
+	}
+}
+
+// logVersion logs the driver's "version" line, which docs/interop.md
+// quotes: "peer version: TEXT".
+func logVersion(t *testing.T, ctx context.Context, r *results) {
+	t.Helper()
+	v, err := r.waitInfo(ctx, "version")
+	if err != nil {
+		t.Fatalf("the driver did not say its version: %v", err)
+	}
+	t.Logf("peer version: %s", v)
+}
+
+func caseNames(cases []matrix.Case) []string {
+	names := make([]string, len(cases))
+	for i, c := range cases {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// serveMatrixPage serves the browser's matrix page (node/matrix.html, its
+// scripts and matrix.json) on loopback until the test ends, and returns
+// the page's URL.
+func serveMatrixPage(t *testing.T) string {
+	t.Helper()
+	files := map[string]string{
+		"/matrix.html":    filepath.Join(nodeDir(t), "matrix.html"),
+		"/matrix-page.js": filepath.Join(nodeDir(t), "matrix-page.js"),
+		"/matrixspec.js":  filepath.Join(nodeDir(t), "matrixspec.js"),
+		"/matrix.json":    filepath.Join(moduleRoot(t), "interop", "matrix.json"),
+	}
+	mux := http.NewServeMux()
+	for path, file := range files {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-store")
+			http.ServeFile(w, r, file)
+		})
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String() + "/matrix.html"
+}
