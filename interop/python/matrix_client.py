@@ -61,16 +61,49 @@ def compare(kind, want, got):
             f"first difference at byte {first}")
 
 
+class ClientProtocol(websockets.WebSocketClientProtocol):
+    """websockets' client protocol, remembering its open connections so that
+    a failed case can end them at once (see connect and drop_all)."""
+
+    live = set()
+
+    def connection_made(self, transport):
+        ClientProtocol.live.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        ClientProtocol.live.discard(self)
+        super().connection_lost(exc)
+
+
+def drop_all():
+    """Ends at once every connection a case left open."""
+    for protocol in list(ClientProtocol.live):
+        protocol.transport.abort()
+
+
 async def connect(url, **kwargs):
-    return await step("opening the connection", websockets.connect(
+    """Opens a connection to url, bounded by the spec's timeout. On a timeout
+    the half-open connection is aborted before the handshake is cancelled:
+    cancelling alone makes websockets wait close_timeout for the server to
+    end the TCP connection."""
+    opening = asyncio.ensure_future(websockets.connect(
         url,
+        create_protocol=ClientProtocol,
         compression=None,
         max_size=MAX_SIZE,
         ping_interval=None,
-        open_timeout=TIMEOUT,
+        open_timeout=None,  # bounded here instead
         close_timeout=TIMEOUT,
         **kwargs,
     ))
+    done, _ = await asyncio.wait({opening}, timeout=TIMEOUT)
+    if not done:
+        drop_all()
+        opening.cancel()
+        await asyncio.wait({opening}, timeout=TIMEOUT)
+        raise CaseFailed(f"timed out after {TIMEOUT} s opening the connection")
+    return opening.result()
 
 
 async def drop(ws):
@@ -92,11 +125,25 @@ async def recv_message(ws, what):
 
 
 async def close_and_wait(ws, code=1000, reason=""):
-    """Closes with code and reason and waits for the server's answering close
-    and the end of the connection."""
-    await step(f"closing with {code}", ws.close(code, reason))
+    """Closes with code and reason and waits, within the spec's timeout, for
+    the server's answering close and the end of the connection. websockets'
+    close() swallows its own cancellation and may wait close_timeout several
+    times over, so it runs as a task, and the connection is aborted when the
+    time is up."""
+    closing = asyncio.ensure_future(ws.close(code, reason))
+    done, _ = await asyncio.wait({closing}, timeout=TIMEOUT)
+    if not done:
+        ws.transport.abort()
+        await asyncio.wait({closing}, timeout=TIMEOUT)
+    if closing.done() and not closing.cancelled() and closing.exception():
+        raise CaseFailed(f"close({code}) failed: {closing.exception()!r}")
     if ws.close_rcvd is None:
-        raise CaseFailed(f"closed with {code}, the server did not answer with a close frame")
+        if done:
+            raise CaseFailed(f"closed with {code}; the connection ended without the server's close")
+        raise CaseFailed(f"closed with {code}; no answering close within {TIMEOUT} s")
+    if not done:
+        raise CaseFailed(f"closed with {code} and got the server's close, "
+                         f"but the TCP connection did not end within {TIMEOUT} s")
 
 
 async def read_until_close(ws, what):
@@ -236,16 +283,16 @@ async def run_case(base, case):
     try:
         detail = await run(base.rstrip("/") + "/" + case, case)
     except CaseFailed as e:
-        print(f"FAIL {case}: {e}", flush=True)
-        return False
+        line = f"FAIL {case}: {e}"
     except websockets.exceptions.InvalidStatusCode as e:
-        print(f"FAIL {case}: handshake refused with HTTP {e.status_code}", flush=True)
-        return False
+        line = f"FAIL {case}: handshake refused with HTTP {e.status_code}"
     except Exception as e:  # a failure of the peer or the library: report it
-        print(f"FAIL {case}: {type(e).__name__}: {e}", flush=True)
-        return False
-    print(f"ok {case}: {detail}" if detail else f"ok {case}", flush=True)
-    return True
+        line = f"FAIL {case}: {type(e).__name__}: {e}"
+    else:
+        line = f"ok {case}: {detail}" if detail else f"ok {case}"
+    drop_all()
+    print(line, flush=True)
+    return line.startswith("ok")
 
 
 async def main(base, cases):

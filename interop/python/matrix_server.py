@@ -84,11 +84,25 @@ async def expect_close_1000(ws):
 
 
 async def close_and_wait(ws, code, reason=""):
-    """Closes with code and reason and waits for the client's answering close
-    and the end of the connection."""
-    await step(f"closing with {code}", ws.close(code, reason))
+    """Closes with code and reason and waits, within the spec's timeout, for
+    the client's answering close and the end of the connection. websockets'
+    close() swallows its own cancellation and may wait close_timeout several
+    times over, so it runs as a task, and the connection is aborted when the
+    time is up."""
+    closing = asyncio.ensure_future(ws.close(code, reason))
+    done, _ = await asyncio.wait({closing}, timeout=TIMEOUT)
+    if not done:
+        ws.transport.abort()
+        await asyncio.wait({closing}, timeout=TIMEOUT)
+    if closing.done() and not closing.cancelled() and closing.exception():
+        raise CaseFailed(f"close({code}) failed: {closing.exception()!r}")
     if ws.close_rcvd is None:
-        raise CaseFailed(f"closed with {code}, the client did not answer with a close frame")
+        if done:
+            raise CaseFailed(f"closed with {code}; the connection ended without the client's close")
+        raise CaseFailed(f"closed with {code}; no answering close within {TIMEOUT} s")
+    if not done:
+        raise CaseFailed(f"closed with {code} and got the client's close, "
+                         f"but the TCP connection did not end within {TIMEOUT} s")
 
 
 async def case_echo(ws, case):
@@ -157,9 +171,9 @@ async def handler(ws):
         run = case_echo
     if case not in SERVED or run is None:
         try:
-            await asyncio.wait_for(ws.close(1008, "unknown case"), TIMEOUT)
-        except (asyncio.TimeoutError, websockets.exceptions.ConnectionClosed):
-            pass
+            await close_and_wait(ws, 1008, "unknown case")
+        except CaseFailed:
+            pass  # the FAIL line says enough
         print(f"FAIL {case or path}: this server has no case at path {path!r}", flush=True)
         return
     try:

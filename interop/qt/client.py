@@ -115,6 +115,8 @@ class Case:
         self.message = spec.message(name) or ECHO_CASES_EXTRA.get(name)
         self.origin = name.startswith("origin-")
         # The origin constructor argument puts "Origin: <origin>" on the wire.
+        # (An Origin raw header on the QNetworkRequest goes out too; with
+        # both, Qt sends two Origin headers, so only this one is used.)
         self.ws = QWebSocket(spec.origin) if self.origin else QWebSocket()
 
         self.timer = QTimer()

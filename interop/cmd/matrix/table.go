@@ -16,6 +16,10 @@ const (
 	statusNotApplicable               // the peer cannot do it, by matrix.json
 )
 
+func (s status) String() string {
+	return [...]string{"pass", "fail", "not run", "not applicable"}[s]
+}
+
 // column is one direction with one peer.
 type column struct {
 	peer    matrix.Peer
