@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,9 +60,10 @@ func runMatrixPeerClient(t *testing.T, spec *matrix.Spec, peer matrix.Peer, d ma
 		allowed = append(allowed, u.Host)
 	}
 	srv := startWsxMatrixServer(t, spec, allowed)
+	relay := startRelay(t, strings.TrimPrefix(srv.base, "ws://"))
 
 	cases := spec.CasesFor(peer, matrix.PeerClient)
-	argv := d.client(t, srv.base, page, caseNames(cases))
+	argv := d.client(t, relay.URL(""), page, caseNames(cases))
 	p := startProcess(t, ctx, argv[0], argv[1:]...)
 	client := collect(p)
 	logVersion(t, ctx, client)
@@ -71,6 +73,7 @@ func runMatrixPeerClient(t *testing.T, spec *matrix.Spec, peer matrix.Peer, d ma
 			defer cancel()
 			checkVerdict(t, ctx, "client ("+peer.Title+")", client, c.Name)
 			checkVerdict(t, ctx, "server (wsx)", srv.results, c.Name)
+			checkMatrixWire(t, ctx, spec, peer, matrix.PeerClient, relay, c.Name)
 		})
 	}
 	select {
@@ -93,7 +96,8 @@ func runMatrixPeerServer(t *testing.T, spec *matrix.Spec, peer matrix.Peer, d ma
 		t.Fatalf("the server driver did not say its port: %v", err)
 	}
 	logVersion(t, ctx, server)
-	base := "ws://" + net.JoinHostPort("127.0.0.1", port)
+	relay := startRelay(t, net.JoinHostPort("127.0.0.1", port))
+	base := relay.URL("")
 	for _, c := range spec.CasesFor(peer, matrix.PeerServer) {
 		t.Run(c.Name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(ctx, 4*spec.Timeout())
@@ -104,6 +108,7 @@ func runMatrixPeerServer(t *testing.T, spec *matrix.Spec, peer matrix.Peer, d ma
 				t.Logf("client (wsx): ok: %s", detail)
 			}
 			checkVerdict(t, ctx, "server ("+peer.Title+")", server, c.Name)
+			checkMatrixWire(t, ctx, spec, peer, matrix.PeerServer, relay, c.Name)
 		})
 	}
 }
@@ -120,6 +125,55 @@ func checkVerdict(t *testing.T, ctx context.Context, side string, r *results, na
 		t.Errorf("%s: %v", side, res)
 	default:
 		t.Logf("%s: %v", side, res)
+	}
+}
+
+// checkMatrixWire checks what the relay between the two ends saw of a
+// case's connection: every frame within the rules a relay can check, both
+// ways (masked from the client only, no RSV bits, continuations only inside
+// a message), and, for a peer that fragments at OutgoingFrameSize, a long
+// message from it in that many frames. A refused handshake has no frames.
+func checkMatrixWire(t *testing.T, ctx context.Context, spec *matrix.Spec, peer matrix.Peer, role matrix.Role, relay *wireRelay, name string) {
+	t.Helper()
+	if name == "origin-refused" {
+		return
+	}
+	wc, err := relay.endedConn(ctx, "/"+name)
+	if err != nil {
+		t.Errorf("wire: %v", err)
+		return
+	}
+	dirNames := [2]string{"client to server", "server to client"}
+	for dir, d := range wc.dirs {
+		for _, bad := range d.bad {
+			// A peer may drop TCP right after its close frame (Qt does):
+			// the relay's read errors are not the ends' faults.
+			if !strings.HasPrefix(bad, "reading ") {
+				t.Errorf("wire, %s: %s", dirNames[dir], bad)
+			}
+		}
+	}
+	_, msg, ok := spec.Message(name)
+	if !ok {
+		return
+	}
+	var frames [2]int
+	for dir, d := range wc.dirs {
+		if len(d.msgs) != 1 || d.msgs[0].payload != int64(len(msg)) {
+			t.Errorf("wire, %s: %d messages (%v), want one of %d bytes", dirNames[dir], len(d.msgs), d.msgs, len(msg))
+			return
+		}
+		frames[dir] = d.msgs[0].frames
+	}
+	t.Logf("wire: %d bytes in %d frames from the client, %d frames back", len(msg), frames[toServer], frames[toClient])
+	if size := peer.OutgoingFrameSize; size > 0 {
+		fromPeer := frames[toServer]
+		if role == matrix.PeerServer {
+			fromPeer = frames[toClient]
+		}
+		if want := max(1, (len(msg)+size-1)/size); fromPeer != want {
+			t.Errorf("wire: %s sent %d bytes in %d frames, want %d frames of at most %d bytes", peer.Title, len(msg), fromPeer, want, size)
+		}
 	}
 }
 

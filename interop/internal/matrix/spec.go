@@ -52,6 +52,10 @@ type Peer struct {
 	About  string `json:"about"`
 	Client bool   `json:"client"` // it has a client driver
 	Server bool   `json:"server"` // it has a server driver
+	// OutgoingFrameSize, when set, is the frame size the peer fragments
+	// its messages at: the tests check on the wire that a longer message
+	// came in that many frames.
+	OutgoingFrameSize int `json:"outgoingFrameSize"`
 	// NotApplicable maps the cases its API cannot do to the reason.
 	NotApplicable map[string]string `json:"notApplicable"`
 }
