@@ -1,15 +1,14 @@
-// Package interop_test checks wsx against an independent WebSocket
-// implementation, the Python websockets library, in both directions.
-//
-// The tests need /usr/bin/python3 with the websockets module (Debian's
-// python3-websockets). Without it they skip, unless WSX_REQUIRE_INTEROP=1
-// is set, as CI does, when they fail.
+// Package interop_test checks wsx against independent WebSocket
+// implementations — Qt, Python websockets, Node ws, Chromium — in both
+// directions, and through real proxies. README.md in this directory says
+// what each test needs; without it a test skips, unless
+// WSX_REQUIRE_INTEROP=1 is set, as CI does, when it fails.
 package interop_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,24 +224,31 @@ type message struct {
 	data []byte
 }
 
-// echoSizes are the payload sizes of the echo tests: empty, the largest
-// 7-bit length, the smallest 16-bit length, a 64-bit length, and one long
-// enough to be sent in several frames.
-var echoSizes = []int{0, 125, 126, 65536, 1 << 20}
-
-// echoMessages returns a text and a binary message of each of echoSizes.
-// The text mixes 1- to 4-byte code points, so frames are cut inside them.
-func echoMessages() []message {
-	rng := rand.NewChaCha8([32]byte{'w', 's', 'x'})
-	var msgs []message
-	for _, n := range echoSizes {
-		text := strings.Repeat("aé€😀", n/10) + strings.Repeat("a", n%10)
-		bin := make([]byte, n)
-		rng.Read(bin)
-		msgs = append(msgs,
-			message{fmt.Sprintf("text/%d", n), websocket.MessageText, []byte(text)},
-			message{fmt.Sprintf("binary/%d", n), websocket.MessageBinary, bin},
-		)
+// closeNormally closes c with 1000 and checks the handshake completed.
+func closeNormally(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	if err := c.Close(websocket.CloseNormal, ""); err != nil {
+		t.Fatalf("Close: %v", err)
 	}
-	return msgs
+	if s := c.State(); s != websocket.StateClosed {
+		t.Errorf("State() = %v after Close, want %v", s, websocket.StateClosed)
+	}
+	if code, _ := c.CloseStatus(); code != websocket.CloseNormal {
+		t.Errorf("CloseStatus() = %v after Close, want %v", code, websocket.CloseNormal)
+	}
+}
+
+// checkEcho checks that the echo of m has its type and bytes.
+func checkEcho(t *testing.T, m message, typ websocket.MessageType, got []byte) {
+	t.Helper()
+	if typ != m.typ {
+		t.Errorf("echo is %v, want %v", typ, m.typ)
+	}
+	if !bytes.Equal(got, m.data) {
+		i := 0
+		for i < min(len(got), len(m.data)) && got[i] == m.data[i] {
+			i++
+		}
+		t.Errorf("echo of %d bytes differs from the %d sent, first at byte %d", len(got), len(m.data), i)
+	}
 }

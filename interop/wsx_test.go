@@ -2,6 +2,7 @@ package interop_test
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,8 @@ import (
 	"github.com/wsx-go/websocket"
 )
 
-// TestPythonClientWsxServer runs python/client.py against "wsx serve".
+// TestPythonClientWsxServer runs the matrix's Python client with the
+// message cases against "wsx serve", an echo server.
 func TestPythonClientWsxServer(t *testing.T) {
 	requirePython(t)
 	wsx := buildWsx(t)
@@ -23,13 +25,21 @@ func TestPythonClientWsxServer(t *testing.T) {
 	line := srv.waitLine(t, ctx, func(l string) bool { return strings.HasPrefix(l, banner) })
 	url := strings.TrimPrefix(line, banner)
 
-	client := exec.CommandContext(ctx, pythonPath, pythonScript(t, "client.py"), url)
+	args := []string{pythonScript(t, "matrix_client.py"), strings.TrimSuffix(url, "/")}
+	for _, n := range []int{0, 125, 126, 65535, 65536, 1 << 20} {
+		args = append(args, fmt.Sprintf("text-%d", n), fmt.Sprintf("binary-%d", n))
+	}
+	args = append(args, "utf8", "large", "ping-by-client")
+	client := exec.CommandContext(ctx, pythonPath, args...)
 	client.WaitDelay = 5 * time.Second
 	out, err := client.CombinedOutput()
 	if err != nil {
-		t.Fatalf("client.py %s: %v\n%s", url, err, out)
+		t.Fatalf("matrix_client.py %s: %v\n%s", url, err, out)
 	}
-	t.Logf("client.py %s:\n%s", url, out)
+	if got, want := strings.Count(string(out), "\nok "), len(args)-2; got != want {
+		t.Errorf("matrix_client.py reported %d cases ok, want %d:\n%s", got, want, out)
+	}
+	t.Logf("matrix_client.py %s:\n%s", url, out)
 
 	// wsx logs how each connection ended: it must have seen the 1000.
 	want := "disconnected: " + (&websocket.CloseError{Code: websocket.CloseNormal}).Error()
