@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -319,25 +317,11 @@ func waitReport(t *testing.T, ctx context.Context, reports <-chan wsxConnReport,
 func serveBrowserPage(t *testing.T) string {
 	t.Helper()
 	dir := nodeDir(t)
-	mux := http.NewServeMux()
-	for path, file := range map[string]string{"/": "page.html", "/messages.js": "messages.js", "/page.js": "page.js"} {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != path {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("Cache-Control", "no-store")
-			http.ServeFile(w, r, filepath.Join(dir, file))
-		})
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String() + "/"
+	return serveFiles(t, map[string]string{
+		"/":            filepath.Join(dir, "page.html"),
+		"/messages.js": filepath.Join(dir, "messages.js"),
+		"/page.js":     filepath.Join(dir, "page.js"),
+	}) + "/"
 }
 
 // wireCheck says what a relayed echo connection must show.

@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -251,4 +253,28 @@ func checkEcho(t *testing.T, m message, typ websocket.MessageType, got []byte) {
 		}
 		t.Errorf("echo of %d bytes differs from the %d sent, first at byte %d", len(got), len(m.data), i)
 	}
+}
+
+// serveFiles serves files, URL path to file, over HTTP on loopback until
+// the test ends, uncached, and returns the server's base URL
+// (http://127.0.0.1:PORT). Other paths are not found.
+func serveFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		file, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.ServeFile(w, r, file)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
 }

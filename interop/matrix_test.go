@@ -3,7 +3,6 @@ package interop_test
 import (
 	"context"
 	"net"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -201,25 +200,10 @@ func caseNames(cases []matrix.Case) []string {
 // the page's URL.
 func serveMatrixPage(t *testing.T) string {
 	t.Helper()
-	files := map[string]string{
+	return serveFiles(t, map[string]string{
 		"/matrix.html":    filepath.Join(nodeDir(t), "matrix.html"),
 		"/matrix-page.js": filepath.Join(nodeDir(t), "matrix-page.js"),
 		"/matrixspec.js":  filepath.Join(nodeDir(t), "matrixspec.js"),
 		"/matrix.json":    filepath.Join(moduleRoot(t), "interop", "matrix.json"),
-	}
-	mux := http.NewServeMux()
-	for path, file := range files {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Cache-Control", "no-store")
-			http.ServeFile(w, r, file)
-		})
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String() + "/matrix.html"
+	}) + "/matrix.html"
 }

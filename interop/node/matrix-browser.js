@@ -21,8 +21,7 @@
 const { chromium } = require('playwright-core');
 const matrixspec = require('./matrixspec.js');
 
-const PREFIX = 'wsx-matrix ';
-const DONE = 'wsx-matrix-done ';
+const { PAGE_PREFIX: PREFIX, PAGE_DONE: DONE } = matrixspec;
 const LAUNCH_TIMEOUT = 60000; // ms for the launch and for loading the page
 
 const FLAGS = [

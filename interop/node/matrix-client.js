@@ -11,59 +11,32 @@
 // "FAIL CASE: why". Lines starting "log " are logs. Exits 0 when every case
 // was ok, 1 otherwise. Compression is off (perMessageDeflate: false): the
 // matrix is about the uncompressed protocol. Every step is bounded by
-// matrix.json's timeoutSeconds.
+// matrix.json's timeoutSeconds. What it shares with matrix-server.js is in
+// matrix-common.js, what it shares with the page in matrixspec.js.
 
 const WebSocket = require('ws');
 const matrixspec = require('./matrixspec.js');
+const common = require('./matrix-common.js');
 
-const spec = matrixspec.load();
-const T = spec.timeoutMs;
-const MAX_PAYLOAD = 64 << 20; // bytes; the largest message is 1 MiB
-
-// within rejects if p has not settled after T.
-function within(what, p) {
-  let timer;
-  const t = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${spec.timeout}s: ${what}`)), T);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-const same = (a, b) => Buffer.from(a).equals(Buffer.from(b));
-
-// firstDiff returns the index of the first byte where a and b differ.
-function firstDiff(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return n;
-}
-const show = (s) => JSON.stringify(s);
+const { spec, checkPingPayload } = common;
+const { firstDiff, show } = matrixspec;
+const within = (what, p) => spec.within(what, p);
 
 // Peer is one connection, with what it received queued up until the case
-// takes it: messages, pings and pongs, and the close (code and reason as
-// text), or a refused handshake's status.
-class Peer {
+// takes it (common.Queued): messages, pings and pongs, and the close, or a
+// refused handshake's status.
+class Peer extends common.Queued {
   constructor(url, opts, protocols) {
-    this.queues = { message: [], ping: [], pong: [] };
-    this.wake = () => {};
-    this.opened = false;
-    this.closed = null; // {code, reason}
-    this.status = 0; // HTTP status of a refused handshake
-    this.error = null; // the first 'error'
     const ws = new WebSocket(url, protocols, {
       perMessageDeflate: false,
-      maxPayload: MAX_PAYLOAD,
-      handshakeTimeout: T,
+      maxPayload: common.MAX_PAYLOAD,
+      handshakeTimeout: spec.timeoutMs,
       ...opts,
     });
-    this.ws = ws;
-    const push = (kind) => (item) => {
-      this.queues[kind].push(item);
-      this.wake();
-    };
-    ws.on('message', (data, isBinary) => push('message')({ data, isBinary }));
-    ws.on('ping', push('ping'));
-    ws.on('pong', push('pong'));
+    super(ws, 'server');
+    this.opened = false;
+    this.status = 0; // HTTP status of a refused handshake
+    this.error = null; // the first 'error'
     ws.on('unexpected-response', (req, res) => {
       this.status = res.statusCode;
       res.resume();
@@ -81,13 +54,6 @@ class Peer {
       ws.once('close', () => reject(this.refusal()));
     });
     this.openP.catch(() => {});
-    this.closeP = new Promise((resolve) => {
-      ws.once('close', (code, reason) => {
-        this.closed = { code, reason: reason.toString('utf8') };
-        this.wake();
-        resolve(this.closed);
-      });
-    });
   }
 
   refusal() {
@@ -100,51 +66,10 @@ class Peer {
     return within('open', this.openP);
   }
 
-  // take returns the next item of kind (message, ping, pong), failing once
-  // the connection has closed without one.
-  take(kind) {
-    return within(`waiting for a ${kind}`, (async () => {
-      while (!this.queues[kind].length) {
-        if (this.closed) {
-          throw new Error(`closed with ${this.closed.code} ${show(this.closed.reason)} while waiting for a ${kind}`);
-        }
-        await new Promise((resolve) => (this.wake = resolve));
-      }
-      return this.queues[kind].shift();
-    })());
-  }
-
   send(data, binary) {
     return within('send', new Promise((resolve, reject) => {
       this.ws.send(data, { binary }, (err) => (err ? reject(err) : resolve()));
     }));
-  }
-
-  // closeAndWait sends a close with code and reason and waits for the
-  // server's answering close, which must echo the code or be 1000 or 1005
-  // (RFC 6455 only says an answer "typically" echoes the code).
-  async closeAndWait(code, reason) {
-    this.ws.close(code, reason);
-    const got = await this.waitClose('the server\'s answering close');
-    if (got.code !== code && got.code !== 1000 && got.code !== 1005) {
-      throw new Error(`server answered the close ${code} with ${got.code} ${show(got.reason)}`);
-    }
-    if (got.code !== code) return `server answered ${got.code}`;
-    return '';
-  }
-
-  waitClose(what) {
-    return within(what || 'close', this.closeP);
-  }
-
-  // noneLeft fails on a message the case did not expect.
-  noneLeft() {
-    const m = this.queues.message;
-    if (m.length) throw new Error(`unexpected ${m.length} more message(s), the first of ${m[0].data.length} bytes`);
-  }
-
-  end() {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
   }
 }
 
@@ -190,10 +115,7 @@ async function runCase(base, name) {
     switch (name) {
       case 'ping-by-client': {
         p.ws.ping(Buffer.from(spec.pingPayload));
-        const pong = await p.take('pong');
-        if (!same(pong, spec.pingPayload)) {
-          throw new Error(`pong payload ${show(pong.toString())}, want ${show(spec.raw.pingPayload)}`);
-        }
+        checkPingPayload('pong', await p.take('pong'));
         const detail = await p.closeAndWait(1000);
         p.noneLeft();
         return detail;
@@ -203,10 +125,8 @@ async function runCase(base, name) {
         const got = await p.waitClose('the server\'s close');
         const pings = p.queues.ping;
         if (!pings.length) throw new Error(`no ping before the close ${got.code}`);
-        if (!same(pings[0], spec.pingPayload)) {
-          throw new Error(`ping payload ${show(pings[0].toString())}, want ${show(spec.raw.pingPayload)}`);
-        }
-        if (got.code !== 1000) throw new Error(`server closed with ${got.code} ${show(got.reason)}, want 1000`);
+        checkPingPayload('ping', pings[0]);
+        matrixspec.checkClose('server', got, 1000);
         p.noneLeft();
         return '';
       }
@@ -223,14 +143,9 @@ async function runCase(base, name) {
         p.noneLeft();
         return detail;
       }
-      case 'close-by-server': {
-        const got = await p.waitClose('the server\'s close');
-        if (got.code !== spec.closeCode || got.reason !== spec.closeReason) {
-          throw new Error(`server closed with ${got.code} ${show(got.reason)}, want ${spec.closeCode} ${show(spec.closeReason)}`);
-        }
-        p.noneLeft();
+      case 'close-by-server':
+        await matrixspec.serverCloses(p, spec.closeCode, spec.closeReason);
         return '';
-      }
       default:
         throw new Error('case not handled by this driver');
     }
@@ -244,20 +159,10 @@ async function main(argv) {
     console.error('usage: node matrix-client.js ws://127.0.0.1:PORT [CASE...]');
     return 2;
   }
-  const wsVersion = require('ws/package.json').version;
-  console.log(`version ws ${wsVersion} (Node ${process.version})`);
+  common.printVersion();
   const base = argv[0];
   const cases = argv.length > 1 ? argv.slice(1) : spec.clientCases('node');
-  let failures = 0;
-  for (const name of cases) {
-    try {
-      const detail = await runCase(base, name);
-      console.log(detail ? `ok ${name}: ${detail}` : `ok ${name}`);
-    } catch (err) {
-      failures++;
-      console.log(`FAIL ${name}: ${err.message}`);
-    }
-  }
+  const failures = await matrixspec.runCases(cases, (name) => runCase(base, name), (line) => console.log(line));
   return failures ? 1 : 0;
 }
 

@@ -11,38 +11,24 @@
 // WS_BASE/CASE, as interop/README.md ("The matrix") describes. Each case's
 // line ("ok CASE", "ok CASE: detail", "FAIL CASE: why") goes to the console
 // as soon as the case is over, prefixed with "wsx-matrix "; at the end the
-// page logs "wsx-matrix-done FAILURES". A page cannot send pings: for
+// page logs "wsx-matrix-done FAILURES" (matrixspec.PAGE_PREFIX and
+// PAGE_DONE). matrix.html loads matrixspec.js first: the spec, spec.within
+// and the shared helpers come from there. A page cannot send pings: for
 // ping-by-server the browser answers the server's ping itself and the page
 // only sees the close.
 
 (async () => {
-  const PREFIX = 'wsx-matrix ';
-  const DONE = 'wsx-matrix-done ';
+  const { firstDiff, show, PAGE_PREFIX, PAGE_DONE } = matrixspec;
   const out = document.getElementById('out');
   let failures = 0;
   const report = (line) => {
     if (line.startsWith('FAIL')) failures++;
     out.textContent += `${line}\n`;
-    console.log(PREFIX + line);
+    console.log(PAGE_PREFIX + line);
   };
 
   let spec;
-  let T = 20000; // ms, until matrix.json says otherwise
-  const show = (s) => JSON.stringify(s);
-  const within = (what, p) => {
-    let timer;
-    const t = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout after ${T / 1000}s: ${what}`)), T);
-    });
-    return Promise.race([p, t]).finally(() => clearTimeout(timer));
-  };
-  // firstDiff returns the index of the first byte where a and b differ
-  // (the shorter one's length when one is a prefix of the other).
-  const firstDiff = (a, b) => {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-    return n;
-  };
+  const within = (what, p) => spec.within(what, p);
   const utf8 = (s) => new TextEncoder().encode(s);
 
   // Peer is one WebSocket, with its messages queued up until the case takes
@@ -171,14 +157,9 @@
       }
 
       switch (name) {
-        case 'ping-by-server': {
-          const ev = await p.waitClose('the server\'s close');
-          if (ev.code !== 1000 || !ev.wasClean) {
-            throw new Error(`server closed with ${ev.code} ${show(ev.reason)} (clean: ${ev.wasClean}), want 1000`);
-          }
-          p.noneLeft();
+        case 'ping-by-server':
+          await matrixspec.serverCloses(p, 1000);
           return '';
-        }
         case 'subprotocol':
           if (p.ws.protocol !== spec.chosen) {
             throw new Error(`handshake chose ${show(p.ws.protocol)}, want ${show(spec.chosen)}`);
@@ -186,14 +167,9 @@
           return p.closeAndWait(1000);
         case 'close-by-client':
           return p.closeAndWait(spec.closeCode, spec.closeReason);
-        case 'close-by-server': {
-          const ev = await p.waitClose('the server\'s close');
-          if (ev.code !== spec.closeCode || ev.reason !== spec.closeReason || !ev.wasClean) {
-            throw new Error(`server closed with ${ev.code} ${show(ev.reason)} (clean: ${ev.wasClean}), want ${spec.closeCode} ${show(spec.closeReason)}`);
-          }
-          p.noneLeft();
+        case 'close-by-server':
+          await matrixspec.serverCloses(p, spec.closeCode, spec.closeReason);
           return '';
-        }
         default:
           throw new Error('a page cannot run this case');
       }
@@ -206,22 +182,14 @@
     const res = await fetch('matrix.json', { cache: 'no-store' });
     if (!res.ok) throw new Error(`matrix.json: HTTP ${res.status}`);
     spec = matrixspec.fromRaw(await res.json());
-    T = spec.timeoutMs;
     const q = new URLSearchParams(location.search);
     const base = q.get('ws');
     if (!base) throw new Error('no ws parameter');
     const named = (q.get('cases') || '').split(',').filter((c) => c);
     const cases = named.length ? named : spec.clientCases('chromium');
-    for (const name of cases) {
-      try {
-        const detail = await runCase(base, name);
-        report(detail ? `ok ${name}: ${detail}` : `ok ${name}`);
-      } catch (err) {
-        report(`FAIL ${name}: ${err.message}`);
-      }
-    }
+    await matrixspec.runCases(cases, (name) => runCase(base, name), report);
   } catch (err) {
     report(`FAIL page: ${err.message}`);
   }
-  console.log(DONE + failures);
+  console.log(PAGE_DONE + failures);
 })();

@@ -13,101 +13,40 @@
 // Lines starting "log " are logs. Compression is off
 // (perMessageDeflate: false); subprotocols are chosen from
 // subprotocols.support. Every step is bounded by matrix.json's
-// timeoutSeconds.
+// timeoutSeconds. What it shares with matrix-client.js is in
+// matrix-common.js, the rest in matrixspec.js.
 
-const { WebSocketServer, WebSocket } = require('ws');
+const { WebSocketServer } = require('ws');
 const matrixspec = require('./matrixspec.js');
+const common = require('./matrix-common.js');
 
-const spec = matrixspec.load();
-const T = spec.timeoutMs;
-const MAX_PAYLOAD = 64 << 20; // bytes; the largest message is 1 MiB
+const { spec, checkPingPayload } = common;
+const { firstDiff, show } = matrixspec;
 const served = new Set(spec.serverCases('node'));
 
-function within(what, p) {
-  let timer;
-  const t = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${spec.timeout}s: ${what}`)), T);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-const same = (a, b) => Buffer.from(a).equals(Buffer.from(b));
-
-// firstDiff returns the index of the first byte where a and b differ.
-function firstDiff(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return n;
-}
-const show = (s) => JSON.stringify(s);
-
 // Peer is one accepted connection, with what it received queued up until
-// the case takes it.
-class Peer {
+// the case takes it (common.Queued).
+class Peer extends common.Queued {
   constructor(ws) {
-    this.ws = ws;
-    this.queues = { message: [], ping: [], pong: [] };
-    this.wake = () => {};
-    this.closed = null; // {code, reason}
-    const push = (kind) => (item) => {
-      this.queues[kind].push(item);
-      this.wake();
-    };
-    ws.on('message', (data, isBinary) => push('message')({ data, isBinary }));
-    ws.on('ping', push('ping'));
-    ws.on('pong', push('pong'));
+    super(ws, 'client');
     ws.on('error', (err) => console.log(`log error ${err.message}`));
-    this.closeP = new Promise((resolve) => {
-      ws.once('close', (code, reason) => {
-        this.closed = { code, reason: reason.toString('utf8') };
-        this.wake();
-        resolve(this.closed);
-      });
-    });
-  }
-
-  take(kind) {
-    return within(`waiting for a ${kind}`, (async () => {
-      while (!this.queues[kind].length) {
-        if (this.closed) {
-          throw new Error(`closed with ${this.closed.code} ${show(this.closed.reason)} while waiting for a ${kind}`);
-        }
-        await new Promise((resolve) => (this.wake = resolve));
-      }
-      return this.queues[kind].shift();
-    })());
   }
 
   // clientClose waits for the client's close, which must carry code (and
   // reason, when given) exactly.
   async clientClose(code, reason) {
-    const got = await within('the client\'s close', this.closeP);
-    if (got.code !== code || (reason !== undefined && got.reason !== reason)) {
-      const want = reason !== undefined ? `${code} ${show(reason)}` : `${code}`;
-      throw new Error(`client closed with ${got.code} ${show(got.reason)}, want ${want}`);
-    }
+    const got = await this.waitClose('the client\'s close');
+    matrixspec.checkClose('client', got, code, reason);
     this.noneLeft();
   }
 
   // closeAndWait closes with code and reason and waits for the client's
-  // answering close: the code echoed, 1000 or 1005.
+  // answering close: the code echoed, 1000 or 1005; then no message may be
+  // left.
   async closeAndWait(code, reason) {
-    this.ws.close(code, reason);
-    const got = await within('the client\'s answering close', this.closeP);
-    if (got.code !== code && got.code !== 1000 && got.code !== 1005) {
-      throw new Error(`client answered the close ${code} with ${got.code} ${show(got.reason)}`);
-    }
+    const detail = await super.closeAndWait(code, reason);
     this.noneLeft();
-    return got.code !== code ? `client answered ${got.code}` : '';
-  }
-
-  noneLeft() {
-    const m = this.queues.message;
-    if (m.length) throw new Error(`unexpected ${m.length} more message(s), the first of ${m[0].data.length} bytes`);
-  }
-
-  end() {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    return detail;
   }
 }
 
@@ -135,17 +74,12 @@ async function serve(p, name) {
       await p.clientClose(1000);
       const pings = p.queues.ping;
       if (!pings.length) throw new Error('no ping before the close');
-      if (!same(pings[0], spec.pingPayload)) {
-        throw new Error(`ping payload ${show(pings[0].toString())}, want ${show(spec.raw.pingPayload)}`);
-      }
+      checkPingPayload('ping', pings[0]);
       return '';
     }
     case 'ping-by-server': {
       p.ws.ping(Buffer.from(spec.pingPayload));
-      const pong = await p.take('pong');
-      if (!same(pong, spec.pingPayload)) {
-        throw new Error(`pong payload ${show(pong.toString())}, want ${show(spec.raw.pingPayload)}`);
-      }
+      checkPingPayload('pong', await p.take('pong'));
       return p.closeAndWait(1000);
     }
     case 'subprotocol': {
@@ -173,7 +107,7 @@ async function handle(ws, req) {
   try {
     if (!served.has(name)) {
       ws.close(1008, 'unknown case');
-      await within('the client\'s answering close', p.closeP).catch(() => {});
+      await p.waitClose('the client\'s answering close').catch(() => {});
       console.log(`FAIL ${name || path}: unknown case (path ${show(path)}), closed with 1008`);
       return;
     }
@@ -191,13 +125,12 @@ function main() {
     console.error('usage: node matrix-server.js');
     process.exit(2);
   }
-  const wsVersion = require('ws/package.json').version;
-  console.log(`version ws ${wsVersion} (Node ${process.version})`);
+  common.printVersion();
   const wss = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
     perMessageDeflate: false,
-    maxPayload: MAX_PAYLOAD,
+    maxPayload: common.MAX_PAYLOAD,
     // The server speaks subprotocols.support, in its order of preference.
     handleProtocols: (offered) => spec.support.find((s) => offered.has(s)) ?? false,
   });

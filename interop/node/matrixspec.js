@@ -20,6 +20,15 @@
 // (client_cases), spec.serverCases(peer) (server_cases). Bytes are
 // Uint8Arrays, text is a string; spec.pingPayload is the UTF-8 bytes of
 // pingPayload.
+//
+// It also holds the helpers every JavaScript driver shares, in Node and in
+// the page alike: spec.within(what, promise) bounds a step by timeoutSeconds,
+// firstDiff(a, b), show(s) and checkClose(who, close, code, reason, clean)
+// word the failures, serverCloses(peer, code, reason) checks a close the
+// server starts, runCases(cases, run, report)
+// runs the cases one after another and reports each one's result line, and
+// PAGE_PREFIX and PAGE_DONE mark the lines matrix-page.js logs for
+// matrix-browser.js.
 
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) {
@@ -43,6 +52,54 @@
     const b = new Uint8Array(n);
     for (let i = 0; i < n; i++) b[i] = (i * 31 + n) % 251;
     return b;
+  }
+
+  // firstDiff returns the index of the first byte where a and b differ
+  // (the shorter one's length when one is a prefix of the other).
+  function firstDiff(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+    return n;
+  }
+
+  const show = (s) => JSON.stringify(s);
+
+  // checkClose throws unless the close got ({code, reason}, or a CloseEvent)
+  // that who ("server" or "client") sent carries code, and reason when one is
+  // given, and was clean when clean (a CloseEvent's wasClean) is given.
+  function checkClose(who, got, code, reason, clean) {
+    if (got.code !== code || (reason !== undefined && got.reason !== reason) || clean === false) {
+      const want = reason !== undefined ? `${code} ${show(reason)}` : `${code}`;
+      const how = clean === undefined ? '' : ` (clean: ${clean})`;
+      throw new Error(`${who} closed with ${got.code} ${show(got.reason)}${how}, want ${want}`);
+    }
+  }
+
+  // serverCloses waits for the close that the server starts on peer p (a
+  // driver's Peer, with waitClose and noneLeft), checks it as checkClose
+  // does (clean too when it is a CloseEvent) and that no message is left.
+  async function serverCloses(p, code, reason) {
+    const got = await p.waitClose('the server\'s close');
+    checkClose('server', got, code, reason, got.wasClean);
+    p.noneLeft();
+  }
+
+  // runCases runs run(name) for each case, one after another, and hands each
+  // case's result line to report: "ok CASE", "ok CASE: detail" (run's
+  // non-empty return) or "FAIL CASE: why" (what run threw). It returns the
+  // number of failed cases.
+  async function runCases(cases, run, report) {
+    let failures = 0;
+    for (const name of cases) {
+      try {
+        const detail = await run(name);
+        report(detail ? `ok ${name}: ${detail}` : `ok ${name}`);
+      } catch (err) {
+        failures++;
+        report(`FAIL ${name}: ${err.message}`);
+      }
+    }
+    return failures;
   }
 
   // Spec is matrix.json, with the messages built from it.
@@ -87,6 +144,15 @@
       return this.cases.filter((c) => !skip.has(c) && !this.wsxServerOnly.has(c));
     }
 
+    // within rejects if p has not settled after timeoutSeconds.
+    within(what, p) {
+      let timer;
+      const t = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timeout after ${this.timeout}s: ${what}`)), this.timeoutMs);
+      });
+      return Promise.race([p, t]).finally(() => clearTimeout(timer));
+    }
+
     peer(name) {
       const p = this.raw.peers.find((x) => x.name === name);
       if (!p) throw new Error(`matrix.json has no peer ${name}`);
@@ -97,6 +163,15 @@
   const api = {
     textOf,
     binaryOf,
+    firstDiff,
+    show,
+    checkClose,
+    serverCloses,
+    runCases,
+    // The page logs each result line as PAGE_PREFIX + line to the console,
+    // and PAGE_DONE + failures at the end.
+    PAGE_PREFIX: 'wsx-matrix ',
+    PAGE_DONE: 'wsx-matrix-done ',
     Spec,
     fromRaw: (raw) => new Spec(raw),
   };

@@ -11,70 +11,20 @@ connection is over: "ok CASE", "ok CASE: detail" or "FAIL CASE: what went
 wrong". An unknown path is closed with 1008 and reported as a FAIL. The
 server speaks the spec's subprotocols.support; every step is bounded by the
 spec's timeoutSeconds. Uses websockets' asyncio ("legacy") API of 10.x, with
-permessage-deflate and keepalive pings off.
+permessage-deflate and keepalive pings off; the steps it shares with
+matrix_client.py are in wscommon.py, the checks every driver shares in
+matrixspec.py.
 """
 
 import asyncio
-import platform
 
 import websockets
-import websockets.exceptions
 
 import matrixspec
+import wscommon
+from wscommon import MAX_SIZE, SPEC, TIMEOUT, CaseFailed, close_and_wait, read_until_close, step
 
-SPEC = matrixspec.load()
-TIMEOUT = SPEC.timeout
-MAX_SIZE = 4 * 2**20  # messages go up to 1 MiB
 SERVED = SPEC.server_cases("python")
-
-
-class CaseFailed(Exception):
-    """A case's check failed; the message says why."""
-
-
-async def step(what, awaitable):
-    """Awaits one step of a case, bounded by the spec's timeout."""
-    try:
-        return await asyncio.wait_for(awaitable, TIMEOUT)
-    except asyncio.TimeoutError:
-        raise CaseFailed(f"timed out after {TIMEOUT} s {what}") from None
-
-
-def show_close(ws):
-    """The close as seen by ws, for the lines: "CODE 'REASON'"."""
-    if ws.close_rcvd is None:
-        return "1006 (no close frame received)"
-    return f"{ws.close_rcvd.code} {ws.close_rcvd.reason!r}"
-
-
-def compare(kind, want, got):
-    """Checks a received message against the expected one, byte for byte;
-    returns None when they match, else what differs."""
-    got_kind = "text" if isinstance(got, str) else "binary"
-    if got_kind != kind:
-        return f"got a {got_kind} message, want {kind}"
-    want_b = want.encode() if kind == "text" else bytes(want)
-    got_b = got.encode() if kind == "text" else bytes(got)
-    if want_b == got_b:
-        return None
-    first = next((i for i, (a, b) in enumerate(zip(want_b, got_b)) if a != b),
-                 min(len(want_b), len(got_b)))
-    return (f"{kind} differs: got {len(got_b)} bytes, want {len(want_b)}, "
-            f"first difference at byte {first}")
-
-
-async def read_until_close(ws, what):
-    """Reads until the client closes (pings are answered by the library);
-    a message is a failure. Returns the close frame received."""
-    try:
-        msg = await step(what, ws.recv())
-    except websockets.exceptions.ConnectionClosed:
-        await step("waiting for the connection to end", ws.wait_closed())
-        if ws.close_rcvd is None:
-            raise CaseFailed(f"connection ended without a close frame {what}") from None
-        return ws.close_rcvd
-    kind = "text" if isinstance(msg, str) else "binary"
-    raise CaseFailed(f"unexpected {kind} message of {len(msg)} units {what}")
 
 
 async def expect_close_1000(ws):
@@ -83,42 +33,11 @@ async def expect_close_1000(ws):
         raise CaseFailed(f"client closed with {close.code} {close.reason!r}, want 1000")
 
 
-async def close_and_wait(ws, code, reason=""):
-    """Closes with code and reason and waits, within the spec's timeout, for
-    the client's answering close and the end of the connection. websockets'
-    close() swallows its own cancellation and may wait close_timeout several
-    times over, so it runs as a task, and the connection is aborted when the
-    time is up."""
-    closing = asyncio.ensure_future(ws.close(code, reason))
-    done, _ = await asyncio.wait({closing}, timeout=TIMEOUT)
-    if not done:
-        ws.transport.abort()
-        await asyncio.wait({closing}, timeout=TIMEOUT)
-    if closing.done() and not closing.cancelled() and closing.exception():
-        raise CaseFailed(f"close({code}) failed: {closing.exception()!r}")
-    if ws.close_rcvd is None:
-        if done:
-            raise CaseFailed(f"closed with {code}; the connection ended without the client's close")
-        raise CaseFailed(f"closed with {code}; no answering close within {TIMEOUT} s")
-    if not done:
-        raise CaseFailed(f"closed with {code} and got the client's close, "
-                         f"but the TCP connection did not end within {TIMEOUT} s")
-
-
 async def case_echo(ws, case):
     kind, data = SPEC.message(case)
-    try:
-        got = await step("waiting for the message", ws.recv())
-    except websockets.exceptions.ConnectionClosed:
-        raise CaseFailed(f"connection closed waiting for the message: {show_close(ws)}") from None
+    got = await wscommon.recv_message(ws, "waiting for the message")
     await step("echoing the message", ws.send(got))
-    problem = compare(kind, data, got)
-    try:
-        await expect_close_1000(ws)
-    except CaseFailed as e:
-        raise CaseFailed(f"{problem}; then {e}" if problem else str(e)) from None
-    if problem:
-        raise CaseFailed(problem)
+    await wscommon.check_then(matrixspec.compare(kind, data, got), expect_close_1000(ws))
 
 
 async def case_ping_by_client(ws, case):
@@ -126,11 +45,7 @@ async def case_ping_by_client(ws, case):
 
 
 async def case_ping_by_server(ws, case):
-    waiter = await step("sending the ping", ws.ping(SPEC.ping_payload))
-    try:
-        await step("waiting for the pong with the ping's payload", waiter)
-    except websockets.exceptions.ConnectionClosed:
-        raise CaseFailed(f"connection closed waiting for the pong: {show_close(ws)}") from None
+    await wscommon.ping_and_wait_pong(ws)
     await close_and_wait(ws, 1000)
 
 
@@ -151,7 +66,7 @@ async def case_close_by_client(ws, case):
 
 async def case_close_by_server(ws, case):
     await close_and_wait(ws, SPEC.close_code, SPEC.close_reason)
-    return f"client answered {show_close(ws)}"
+    return f"client answered {wscommon.show_close(ws)}"
 
 
 CASES = {
@@ -174,24 +89,17 @@ async def handler(ws):
             await close_and_wait(ws, 1008, "unknown case")
         except CaseFailed:
             pass  # the FAIL line says enough
-        print(f"FAIL {case or path}: this server has no case at path {path!r}", flush=True)
+        matrixspec.say(matrixspec.result_line(
+            case or path, f"this server has no case at path {path!r}"))
         return
-    try:
-        detail = await run(ws, case)
-    except CaseFailed as e:
-        line = f"FAIL {case}: {e}"
-    except Exception as e:  # a failure of the peer or the library: report it
-        line = f"FAIL {case}: {type(e).__name__}: {e}"
-    else:
-        line = f"ok {case}: {detail}" if detail else f"ok {case}"
+    line = await wscommon.outcome(case, run(ws, case))
     if not ws.closed:  # a failed case: end the connection at once
         ws.transport.abort()
-    print(line, flush=True)
+    matrixspec.say(line)
 
 
 async def main():
-    print(f"version Python websockets {websockets.version.version} "
-          f"(Python {platform.python_version()})", flush=True)
+    matrixspec.say(wscommon.version_line())
     async with websockets.serve(
         handler,
         "127.0.0.1",
@@ -202,7 +110,7 @@ async def main():
         ping_interval=None,
         close_timeout=TIMEOUT,
     ) as server:
-        print("port", server.sockets[0].getsockname()[1], flush=True)
+        matrixspec.say(f"port {server.sockets[0].getsockname()[1]}")
         await asyncio.Future()  # serve until killed
 
 

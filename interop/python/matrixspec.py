@@ -1,11 +1,15 @@
-"""The interop matrix's shared values, read from interop/matrix.json.
+"""The interop matrix's shared values, read from interop/matrix.json, and
+the helpers every Python driver of the matrix needs whatever its library.
 
 The Python drivers of the matrix (python/matrix_*.py and qt/*.py) import
-this module; interop/README.md describes the cases and the messages.
+this module; interop/README.md describes the cases, the messages and the
+drivers' lines.
 
     import matrixspec
     spec = matrixspec.load()
     kind, data = spec.message("binary-125")   # ("binary", b"...")
+    why = matrixspec.compare(kind, data, got)  # None when got is the same
+    matrixspec.say(matrixspec.result_line("binary-125", why))
 """
 
 import json
@@ -25,6 +29,39 @@ def text_of(unit, n):
 def binary_of(n):
     """The binary message of n bytes: byte i is (i * 31 + n) mod 251."""
     return bytes((i * 31 + n) % 251 for i in range(n))
+
+
+def say(line):
+    """Prints one line of the driver's output at once."""
+    print(line, flush=True)
+
+
+def result_line(case, error=None, detail=""):
+    """A case's line: "FAIL CASE: error" when error is not None, else
+    "ok CASE: detail", or "ok CASE" without a detail."""
+    if error is not None:
+        return f"FAIL {case}: {error}"
+    return f"ok {case}: {detail}" if detail else f"ok {case}"
+
+
+def compare(kind, want, got):
+    """Checks a received message against the expected one, byte for byte.
+    kind is the expected "text" or "binary", want its data; got is what came,
+    a str for a text message, else bytes-like. Returns None when they match,
+    else what differs: the kind, or the lengths and the first differing byte."""
+    got_kind = "text" if isinstance(got, str) else "binary"
+    if got_kind != kind:
+        return f"got a {got_kind} message, want {kind}"
+    want_b = want.encode() if kind == "text" else bytes(want)
+    got_b = got.encode("utf-8", "surrogatepass") if kind == "text" else bytes(got)
+    if want_b == got_b:
+        return None
+    n = min(len(got_b), len(want_b))
+    at = next((i for i in range(n) if got_b[i] != want_b[i]), n)
+    why = f"{kind} differs: got {len(got_b)} bytes, want {len(want_b)}; "
+    if at < n:
+        return why + f"first difference at byte {at}: got 0x{got_b[at]:02x}, want 0x{want_b[at]:02x}"
+    return why + f"the same up to byte {at}"
 
 
 class Spec:
