@@ -234,8 +234,7 @@ func runWsxClient(ctx context.Context, spec *matrix.Spec, base, name string) (st
 	}
 	switch name {
 	case "ping-by-client":
-		detail, err := pingThenClose(ctx, c, []byte(spec.PingPayload))
-		return detail, err
+		return pingThenClose(ctx, c, []byte(spec.PingPayload))
 	case "ping-by-server":
 		return "server closed with 1000", readUntilClose(ctx, c, websocket.CloseNormal, nil)
 	case "subprotocol":
