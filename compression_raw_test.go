@@ -158,6 +158,22 @@ type pmdDialResult struct {
 
 // pmdDial dials a hand-driven server with a Dialer offering z (nil: no
 // compression); the server answers 101 with one Sec-WebSocket-Extensions
+// pmdConn returns a wsx connection with compression options z and the raw
+// peer that negotiated ext with it: a wsx client whose raw server answers
+// ext, or a wsx server whose raw client offers ext.
+func pmdConn(t *testing.T, client bool, z *CompressionOptions, ext string) (*Conn, *rawClientConn) {
+	t.Helper()
+	if client {
+		r := pmdDial(t, z, nil, ext)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.c, r.raw
+	}
+	raw, c, _ := pmdRawClient(t, &AcceptOptions{Options: Options{Compression: z}}, ext)
+	return c, raw
+}
+
 // line per value of answer. opts, if set, supplies the other options.
 func pmdDial(t *testing.T, z *CompressionOptions, opts *Options, answer ...string) pmdDialResult {
 	t.Helper()

@@ -668,17 +668,7 @@ func TestCompressionContextTakeover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c *Conn
-			var raw *rawClientConn
-			if tt.client {
-				r := pmdDial(t, tt.opts, nil, tt.ext)
-				if r.err != nil {
-					t.Fatal(r.err)
-				}
-				c, raw = r.c, r.raw
-			} else {
-				raw, c, _ = pmdRawClient(t, &AcceptOptions{Options: Options{Compression: tt.opts}}, tt.ext)
-			}
+			c, raw := pmdConn(t, tt.client, tt.opts, tt.ext)
 			ctx := testContext(t)
 			in := &pmdInflater{takeover: tt.takeover}
 			var sizes []int
@@ -732,17 +722,7 @@ func TestCompressionWindowBits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c *Conn
-			var raw *rawClientConn
-			if tt.client {
-				r := pmdDial(t, tt.opts, nil, tt.ext)
-				if r.err != nil {
-					t.Fatal(r.err)
-				}
-				c, raw = r.c, r.raw
-			} else {
-				raw, c, _ = pmdRawClient(t, &AcceptOptions{Options: Options{Compression: tt.opts}}, tt.ext)
-			}
+			c, raw := pmdConn(t, tt.client, tt.opts, tt.ext)
 			if err := c.Write(testContext(t), MessageBinary, msg); err != nil {
 				t.Fatal(err)
 			}

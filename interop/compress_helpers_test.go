@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -242,8 +241,6 @@ type wsxConnReport struct {
 func startCompressServer(t *testing.T, z *websocket.CompressionOptions, origins ...string) (string, <-chan wsxConnReport) {
 	t.Helper()
 	reports := make(chan wsxConnReport, 16)
-	var mu sync.Mutex
-	var errs []error
 	s := &websocket.Server{
 		AcceptOptions: websocket.AcceptOptions{
 			Options:        websocket.Options{Compression: z},
@@ -267,23 +264,8 @@ func startCompressServer(t *testing.T, z *websocket.CompressionOptions, origins 
 			default:
 			}
 		},
-		OnError: func(err error) {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		},
 	}
-	if err := s.Listen("127.0.0.1:0"); err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, err := range errs {
-			t.Logf("wsx server: %v", err)
-		}
-	})
+	listenLogged(t, s, "wsx server")
 	return s.Addr().String(), reports
 }
 

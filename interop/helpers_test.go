@@ -278,3 +278,27 @@ func serveFiles(t *testing.T, files map[string]string) string {
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String()
 }
+
+// listenLogged starts s on a loopback port the system picks, closed when
+// the test ends; the errors it reported are logged then, each after who.
+func listenLogged(t *testing.T, s *websocket.Server, who string) {
+	t.Helper()
+	var mu sync.Mutex
+	var errs []error
+	s.OnError = func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	if err := s.Listen("127.0.0.1:0"); err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, err := range errs {
+			t.Logf("%s: %v", who, err)
+		}
+	})
+}

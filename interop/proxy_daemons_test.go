@@ -221,8 +221,6 @@ func danteTunnelLine(port string) func(string) bool {
 // closed when the test ends, and returns its URL.
 func echoTarget(t *testing.T) string {
 	t.Helper()
-	var mu sync.Mutex
-	var errs []error
 	s := &websocket.Server{
 		Handle: func(c *websocket.Conn) {
 			ctx := context.Background()
@@ -236,23 +234,8 @@ func echoTarget(t *testing.T) string {
 				}
 			}
 		},
-		OnError: func(err error) {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		},
 	}
-	if err := s.Listen("127.0.0.1:0"); err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, err := range errs {
-			t.Logf("echo server: %v", err)
-		}
-	})
+	listenLogged(t, s, "echo server")
 	return s.URL().String()
 }
 

@@ -12,28 +12,13 @@
 // non-zero on any failure. playwright-core downloads no browser: it only
 // runs the one at executablePath.
 
-const { chromium } = require('playwright-core');
+const chromium = require('./chromium.js');
 
 const TIMEOUT = 60000; // ms for the launch and for the page's check
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 async function main(pageURL, wsURL) {
-  const browser = await chromium.launch({
-    executablePath: process.env.WSX_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: FLAGS,
-    timeout: TIMEOUT,
-  });
+  const browser = await chromium.launch(TIMEOUT);
   try {
     console.log(`browser ${browser.version()}`);
     const page = await browser.newPage();

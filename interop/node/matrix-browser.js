@@ -18,22 +18,12 @@
 // Exits 0 when every case was ok, 1 otherwise. playwright-core downloads no
 // browser: it only runs the one at executablePath.
 
-const { chromium } = require('playwright-core');
+const chromium = require('./chromium.js');
 const matrixspec = require('./matrixspec.js');
 
 const { PAGE_PREFIX: PREFIX, PAGE_DONE: DONE } = matrixspec;
 const LAUNCH_TIMEOUT = 60000; // ms for the launch and for loading the page
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 async function main(pageURL, wsBase, named) {
   const spec = matrixspec.load();
@@ -41,12 +31,7 @@ async function main(pageURL, wsBase, named) {
   // A case has at most four bounded steps (open, send, echo, close).
   const overall = (cases.length * 4 + 1) * spec.timeoutMs;
 
-  const browser = await chromium.launch({
-    executablePath: process.env.WSX_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: FLAGS,
-    timeout: LAUNCH_TIMEOUT,
-  });
+  const browser = await chromium.launch(LAUNCH_TIMEOUT);
   const seen = new Set();
   let failures = 0;
   let timer;
