@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -107,27 +108,49 @@ func CloseStatus(err error) CloseCode {
 }
 
 // Close runs the close handshake with code and reason, as Qt's
-// QWebSocket::close does: it sends a close frame, waits up to
-// Options.CloseTimeout for the peer's close frame, and closes the TCP
-// connection (a client waits for the server to close TCP first, as
-// RFC 6455 §7.1.1 asks). The reason is cut to 123 bytes at a UTF-8
-// boundary. Code 0 or CloseNoStatus sends a close frame without a code.
+// QWebSocket::close does: it lets the messages Send queued go out (within
+// Options.CloseTimeout), sends a close frame, waits until the CloseTimeout
+// for the peer's close frame, and closes the TCP connection (a client waits
+// for the server to close TCP first, as RFC 6455 §7.1.1 asks). The reason
+// is cut to 123 bytes at a UTF-8 boundary. Code 0 or CloseNoStatus sends a
+// close frame without a code.
 //
-// Close does not wait for a message being written: the close frame may go
-// out between its fragments, and its remaining frames fail with ErrClosed.
-// Data messages that arrive after the close frame went out are discarded.
+// Close does not wait for a message being written with Write: the close
+// frame may go out between its fragments, and its remaining frames fail
+// with ErrClosed. Data messages that arrive after the close frame went out
+// are discarded.
 //
 // A concurrent Read returns the peer's *CloseError when its close frame
 // arrives. Close returns nil after a clean handshake, an error when the
 // handshake timed out or failed, and ErrClosed when the connection was
 // already closing.
+//
+// While Run drives the connection, Close only starts the handshake and
+// returns nil: Run sees it through and reports its end in OnClose. That
+// makes Close safe to call from a Handler method.
 func (c *Conn) Close(code CloseCode, reason string) error {
 	if code == CloseNoStatus || code == 0 {
 		code = CloseNoStatus // an empty close frame
 	} else if code < 0 || code > 0xffff || !frame.ValidWireCode(uint16(code)) {
 		return fmt.Errorf("websocket: close code %d may not be sent", int(code))
 	}
+	if c.State() != StateOpen || !c.closeStarted.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	c.sendq.closeSendQueue()
+	if r := c.runner.Load(); r != nil && r.running() {
+		go c.closeHandshake(code, reason)
+		return nil
+	}
+	return c.closeHandshake(code, reason)
+}
+
+// closeHandshake is Close once the code is checked.
+func (c *Conn) closeHandshake(code CloseCode, reason string) error {
 	deadline := time.Now().Add(c.opts.CloseTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	c.Flush(ctx) // what it could not write is dropped by sendClose
+	cancel()
 	sent, err := c.sendClose(code, reason, deadline)
 	if !sent {
 		if err == nil {
@@ -163,7 +186,7 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		}
 		return errClosedEarly
 	case <-timer.C:
-		c.closeTCP()
+		c.abortWith(c.closeTimedOut())
 		return c.closeTimedOut()
 	}
 }
@@ -179,6 +202,25 @@ var errClosedEarly = fmt.Errorf("websocket: connection ended before the peer's c
 // Abort drops the TCP connection at once, without a close handshake,
 // discarding anything not yet written, as Qt's QWebSocket::abort does.
 func (c *Conn) Abort() { c.closeTCP() }
+
+// abortWith drops the connection as Abort does, and makes err the cause
+// that reads report (wrapped in a *CloseError with CloseAbnormal). The
+// first cause given is kept.
+func (c *Conn) abortWith(err error) {
+	c.closeMu.Lock()
+	if c.cause == nil {
+		c.cause = err
+	}
+	c.closeMu.Unlock()
+	c.closeTCP()
+}
+
+// abortCause returns the error abortWith was given, or nil.
+func (c *Conn) abortCause() error {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	return c.cause
+}
 
 // CloseStatus returns the code and reason of the close frame the peer sent,
 // CloseAbnormal if the connection ended without one, or 0 while it has not

@@ -123,6 +123,13 @@ type Conn struct {
 	doneOnce  sync.Once
 
 	pings pingWaiters
+	rtt   atomic.Int64 // nanoseconds of the last ping's round trip
+	ka    *keepalive   // nil unless Options.PingInterval is set
+
+	sendq        sendQueue
+	closeStarted atomic.Bool
+	cause        error                  // why abortWith dropped the connection; guarded by closeMu
+	runner       atomic.Pointer[runner] // the Run driving the connection, if any
 }
 
 // newConn wraps a connection whose opening handshake has completed.
@@ -162,6 +169,7 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 		c.recv.Role = protocol.Client
 	}
 	c.state.Store(int32(StateOpen))
+	c.startKeepalive()
 	return c
 }
 
@@ -172,7 +180,11 @@ func (c *Conn) State() State { return State(c.state.Load()) }
 func (c *Conn) setState(s State) {
 	for {
 		old := c.state.Load()
-		if old >= int32(s) || c.state.CompareAndSwap(old, int32(s)) {
+		if old >= int32(s) {
+			return
+		}
+		if c.state.CompareAndSwap(old, int32(s)) {
+			c.emit(event{kind: eventState, state: s})
 			return
 		}
 	}
@@ -224,6 +236,7 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 func (c *Conn) closeTCP() {
 	c.doneOnce.Do(func() {
 		c.setState(StateClosed)
+		c.stopKeepalive()
 		c.nc.Close()
 		if c.server != nil {
 			// Before done: whoever waits for it sees the server's

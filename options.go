@@ -21,6 +21,11 @@ const (
 	// DefaultCloseTimeout bounds the wait for the peer's side of the close
 	// handshake.
 	DefaultCloseTimeout = 5 * time.Second
+	// DefaultSendQueueSize bounds the bytes Send may queue (4 MiB).
+	DefaultSendQueueSize = 4 << 20
+	// MaxSendQueueSize is the largest SendQueueSize accepted (1 GiB): the
+	// queue is always bounded.
+	MaxSendQueueSize = 1 << 30
 
 	// MaxIncomingFrameSize, MaxIncomingMessageSize and MaxOutgoingFrameSize
 	// are the largest values the size limits accept: the largest payload
@@ -58,6 +63,20 @@ type Options struct {
 	WriteBufferSize int
 	// CloseTimeout bounds the close handshake. Default 5 seconds.
 	CloseTimeout time.Duration
+	// SendQueueSize bounds the bytes Send may queue (see BytesToWrite). A
+	// Send that would pass it marks the peer as a slow consumer: the
+	// connection is dropped and the error wraps ErrSlowConsumer. Default
+	// 4 MiB; at most MaxSendQueueSize.
+	SendQueueSize int64
+	// PingInterval turns on keepalive: a ping goes out this long after the
+	// connection opened and after each answer, and a peer whose pong has
+	// not come within PingTimeout is dropped, reads failing with an error
+	// that wraps ErrKeepAliveTimeout. Something must be reading for pongs
+	// to be seen (a Read loop or Run). Default 0: no keepalive.
+	PingInterval time.Duration
+	// PingTimeout is how long keepalive waits for a pong. Default:
+	// PingInterval.
+	PingTimeout time.Duration
 	// Compression, when set, offers (Dial) or accepts (Accept)
 	// permessage-deflate. Default nil: no compression. MaxMessageSize
 	// then bounds a compressed message's decompressed size.
@@ -78,6 +97,13 @@ func (o *Options) withDefaults() Options {
 	r.WriteBufferSize = max(int(sizeOrDefault(int64(r.WriteBufferSize), DefaultWriteBufferSize, 1<<30)), minBufferSize)
 	if r.CloseTimeout <= 0 {
 		r.CloseTimeout = DefaultCloseTimeout
+	}
+	r.SendQueueSize = sizeOrDefault(r.SendQueueSize, DefaultSendQueueSize, MaxSendQueueSize)
+	if r.PingInterval < 0 {
+		r.PingInterval = 0
+	}
+	if r.PingTimeout <= 0 {
+		r.PingTimeout = r.PingInterval
 	}
 	return r
 }

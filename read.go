@@ -351,11 +351,16 @@ func (c *Conn) readControl(h frame.Header) error {
 	case frame.OpPing:
 		// RFC 6455 §5.5.2: answer with the same payload, unless our close
 		// frame is out, after which nothing more may be sent.
+		c.emitControl(eventPing, p, 0)
 		if err := c.writeControl(frame.OpPong, p); err != nil && !errors.Is(err, ErrClosed) {
 			return c.failRead(err)
 		}
 	case frame.OpPong:
-		c.pings.resolve(p, time.Now())
+		rtt, ok := c.pings.resolve(p, time.Now())
+		if ok {
+			c.rtt.Store(int64(rtt))
+		}
+		c.emitControl(eventPong, p, rtt)
 	case frame.OpClose:
 		return c.readPeerClose(p)
 	}
@@ -394,6 +399,11 @@ func (c *Conn) readPeerClose(p []byte) error {
 func (c *Conn) failRead(err error) error {
 	if c.readErr != nil {
 		return c.readErr
+	}
+	if cause := c.abortCause(); cause != nil {
+		// The connection was dropped on purpose: say why, not how the
+		// read noticed.
+		err = cause
 	}
 	c.readErr = &CloseError{Code: CloseAbnormal, Err: err}
 	c.closeTCP()

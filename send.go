@@ -1,0 +1,255 @@
+package websocket
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// ErrSlowConsumer is wrapped by the error of a Send that would have taken
+// the send queue past Options.SendQueueSize: the peer does not read as fast
+// as messages are queued for it. The connection has been dropped, and its
+// reads fail with a *CloseError (CloseAbnormal) that wraps the same error.
+var ErrSlowConsumer = errors.New("websocket: slow consumer: send queue over its bound")
+
+// Send queues a message of type typ and returns without waiting for it to
+// be written, as Qt's sendTextMessage and sendBinaryMessage do. p is
+// copied. A goroutine, started when the queue fills and ended when it
+// empties, writes the queued messages in order as Write would; messages
+// written with Write may go out between them.
+//
+// The queue is bounded by Options.SendQueueSize: a Send that would pass it
+// drops the connection at once and returns an error that wraps
+// ErrSlowConsumer, and so memory never grows with a peer that stops
+// reading. A message larger than the whole bound is refused without
+// closing anything. Text must be valid UTF-8.
+//
+// Send fails with ErrClosed once Close was called or the connection ended,
+// and with the queue's error once a queued message failed to go out.
+// BytesToWrite tells what is still queued, Flush waits for it, and Run's
+// Handler hears of each message written in OnBytesWritten.
+func (c *Conn) Send(typ MessageType, p []byte) error {
+	if err := checkOutgoing(typ, p); err != nil {
+		return err
+	}
+	return c.enqueue(queuedMessage{typ: typ, data: bytes.Clone(p)})
+}
+
+// SendText queues s as a text message; see Send.
+func (c *Conn) SendText(s string) error {
+	return c.Send(MessageText, unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// SendPrepared queues a prepared message; see Send. The message is shared,
+// not copied, which makes it the way to broadcast one message to many
+// connections.
+func (c *Conn) SendPrepared(m *PreparedMessage) error {
+	return c.enqueue(queuedMessage{typ: m.typ, data: m.payload, prepared: m})
+}
+
+// BytesToWrite returns the bytes Send has queued that are not yet written:
+// each message's payload and the header of its frame, before compression.
+func (c *Conn) BytesToWrite() int64 {
+	c.sendq.mu.Lock()
+	defer c.sendq.mu.Unlock()
+	return c.sendq.bytes
+}
+
+// Flush waits until every message queued by Send before the call has been
+// written. It returns the error that stopped the queue if one of them could
+// not be, and ctx's error if ctx ends first.
+func (c *Conn) Flush(ctx context.Context) error {
+	q := &c.sendq
+	q.mu.Lock()
+	target := q.queued
+	for q.written < target && q.err == nil {
+		changed := q.changedLocked()
+		q.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		q.mu.Lock()
+	}
+	defer q.mu.Unlock()
+	if q.written >= target {
+		return nil
+	}
+	return q.err
+}
+
+// checkOutgoing refuses a message Write would refuse.
+func checkOutgoing(typ MessageType, p []byte) error {
+	if _, err := dataOpcode(typ); err != nil {
+		return err
+	}
+	if typ == MessageText && !utf8.Valid(p) {
+		return ErrInvalidUTF8
+	}
+	return nil
+}
+
+// queuedSize is what a message of n payload bytes adds to the queue: its
+// payload and the header of a frame that carries it whole.
+func queuedSize(c *Conn, n int) int64 {
+	size := int64(n) + 2
+	switch {
+	case n > 0xffff:
+		size += 8
+	case n > 125:
+		size += 2
+	}
+	if c.client {
+		size += 4 // the masking key
+	}
+	return size
+}
+
+// A queuedMessage waits in the send queue.
+type queuedMessage struct {
+	typ      MessageType
+	data     []byte
+	prepared *PreparedMessage // written with WritePrepared when set
+	size     int64            // what it counts in the queue
+}
+
+// sendQueue holds the messages Send queued, in order. Its counters only
+// grow: queued counts the messages accepted, written those written.
+type sendQueue struct {
+	mu      sync.Mutex
+	items   []queuedMessage // items[head:] wait; items[head-1] may be in flight
+	head    int
+	bytes   int64
+	queued  uint64
+	written uint64
+	running bool          // sendLoop is running
+	closed  bool          // Close has started: no more messages
+	err     error         // why the queue stopped, dropping its messages
+	changed chan struct{} // closed and replaced when written, err or running change
+}
+
+// changedLocked returns the channel closed at the next change; q.mu is held.
+func (q *sendQueue) changedLocked() chan struct{} {
+	if q.changed == nil {
+		q.changed = make(chan struct{})
+	}
+	return q.changed
+}
+
+// notifyLocked wakes whoever waits for a change; q.mu is held.
+func (q *sendQueue) notifyLocked() {
+	if q.changed != nil {
+		close(q.changed)
+		q.changed = nil
+	}
+}
+
+// enqueue adds m to the send queue, starting the goroutine that writes it
+// if none runs, or drops the connection if m would take the queue past
+// its bound.
+func (c *Conn) enqueue(m queuedMessage) error {
+	m.size = queuedSize(c, len(m.data))
+	q := &c.sendq
+	q.mu.Lock()
+	if err := q.refuseLocked(c, m.size); err != nil {
+		q.mu.Unlock()
+		if errors.Is(err, ErrSlowConsumer) {
+			c.abortWith(err)
+		}
+		return err
+	}
+	q.items = append(q.items, m)
+	q.bytes += m.size
+	q.queued++
+	start := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		go c.sendLoop()
+	}
+	return nil
+}
+
+// refuseLocked returns why a message of size bytes may not be queued, if
+// so. Passing the bound stops the queue for good. q.mu is held.
+func (q *sendQueue) refuseLocked(c *Conn, size int64) error {
+	switch {
+	case q.err != nil:
+		return q.err
+	case q.closed || c.State() != StateOpen:
+		return ErrClosed
+	case size > c.opts.SendQueueSize:
+		return fmt.Errorf("websocket: a message of %d bytes cannot fit a send queue of %d bytes (Options.SendQueueSize); use Write", size, c.opts.SendQueueSize)
+	case q.bytes+size > c.opts.SendQueueSize:
+		err := fmt.Errorf("%w: %d bytes queued, %d more would pass Options.SendQueueSize (%d)", ErrSlowConsumer, q.bytes, size, c.opts.SendQueueSize)
+		q.stopLocked(err)
+		return err
+	}
+	return nil
+}
+
+// stopLocked stops the queue with err and drops what waits in it. q.mu is
+// held.
+func (q *sendQueue) stopLocked(err error) {
+	if q.err == nil {
+		q.err = err
+	}
+	clear(q.items[q.head:])
+	q.items, q.head = q.items[:0], 0
+	q.bytes = 0
+	q.notifyLocked()
+}
+
+// sendLoop writes the queued messages until the queue is empty or stops.
+func (c *Conn) sendLoop() {
+	q := &c.sendq
+	for {
+		q.mu.Lock()
+		if q.err != nil || q.head == len(q.items) {
+			clear(q.items[q.head:])
+			q.items, q.head = q.items[:0], 0
+			q.running = false
+			q.notifyLocked()
+			q.mu.Unlock()
+			return
+		}
+		m := q.items[q.head]
+		q.items[q.head] = queuedMessage{}
+		q.head++
+		q.mu.Unlock()
+
+		var err error
+		if m.prepared != nil {
+			err = c.WritePrepared(context.Background(), m.prepared)
+		} else {
+			err = c.write(context.Background(), m.typ, m.data, true)
+		}
+
+		q.mu.Lock()
+		if err != nil {
+			q.stopLocked(fmt.Errorf("websocket: queued message not sent: %w", err))
+			q.mu.Unlock()
+			continue
+		}
+		if q.err == nil {
+			q.bytes -= m.size
+		}
+		q.written++
+		q.notifyLocked()
+		q.mu.Unlock()
+		c.emit(event{kind: eventBytesWritten, n: int(m.size)})
+	}
+}
+
+// closeSendQueue refuses further messages: Close has started. Queued
+// messages still go out.
+func (q *sendQueue) closeSendQueue() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+}
