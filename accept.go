@@ -115,6 +115,7 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	c.request = r
 	c.origin = r.Header.Get("Origin")
 	c.url = requestURL(r)
+	c.startKeepalive() // once every field is set: its timer writes
 	return c, http.StatusSwitchingProtocols, nil
 }
 

@@ -169,7 +169,6 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 		c.recv.Role = protocol.Client
 	}
 	c.state.Store(int32(StateOpen))
-	c.startKeepalive()
 	return c
 }
 

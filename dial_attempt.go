@@ -85,6 +85,7 @@ func (s *dialState) attempt(ctx context.Context, limits Options) (*Conn, error) 
 	if c.masks == nil {
 		c.masks = newRandomMasks()
 	}
+	c.startKeepalive() // once every field is set: its timer writes
 	return c, nil
 }
 
