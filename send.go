@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -36,7 +37,9 @@ func (c *Conn) Send(typ MessageType, p []byte) error {
 	if err := checkOutgoing(typ, p); err != nil {
 		return err
 	}
-	return c.enqueue(queuedMessage{typ: typ, data: bytes.Clone(p)})
+	m := queuedMessage{typ: typ}
+	m.data, m.pooled = copyToSendBuffer(p)
+	return c.enqueue(m)
 }
 
 // SendText queues s as a text message; see Send.
@@ -94,6 +97,43 @@ func checkOutgoing(typ MessageType, p []byte) error {
 	return nil
 }
 
+// The copies Send makes of messages up to maxPooledSend bytes come from
+// pools of buffers whose sizes are powers of two, from minPooledSend up.
+const (
+	minPooledSend     = 64
+	maxPooledSend     = 1 << 20
+	sendBufferClasses = 15 // 64 B to 1 MiB
+)
+
+// copyToSendBuffer copies p into a buffer of its size class's pool, or
+// into a buffer of its own when p is larger than the largest class.
+func copyToSendBuffer(p []byte) ([]byte, *[]byte) {
+	if len(p) > maxPooledSend {
+		return bytes.Clone(p), nil
+	}
+	b := sendBufferPool(len(p)).get()
+	return (*b)[:copy(*b, p)], b
+}
+
+// sendBuffers are the pools of send buffers, minPooledSend bytes and up.
+var sendBuffers [sendBufferClasses]bufferPool
+
+func init() {
+	for i := range sendBuffers {
+		sendBuffers[i].size = minPooledSend << i
+	}
+}
+
+// sendBufferPool returns the pool of the smallest buffers that hold n
+// bytes, n at most maxPooledSend.
+func sendBufferPool(n int) *bufferPool {
+	class := 0
+	if n > minPooledSend {
+		class = bits.Len(uint(n-1)) - bits.Len(minPooledSend-1)
+	}
+	return &sendBuffers[class]
+}
+
 // queuedSize is what a message of n payload bytes adds to the queue: its
 // payload and the header of a frame that carries it whole.
 func queuedSize(c *Conn, n int) int64 {
@@ -114,6 +154,7 @@ func queuedSize(c *Conn, n int) int64 {
 type queuedMessage struct {
 	typ      MessageType
 	data     []byte
+	pooled   *[]byte          // data's buffer, from sendBufferPool, or nil
 	prepared *PreparedMessage // written with WritePrepared when set
 	size     int64            // what it counts in the queue
 }
@@ -228,6 +269,10 @@ func (c *Conn) sendLoop() {
 			err = c.WritePrepared(context.Background(), m.prepared)
 		} else {
 			err = c.write(context.Background(), m.typ, m.data, true)
+		}
+
+		if m.pooled != nil {
+			sendBufferPool(len(*m.pooled)).put(m.pooled)
 		}
 
 		q.mu.Lock()

@@ -271,3 +271,26 @@ func TestCloseSendsQueuedFirst(t *testing.T) {
 		t.Errorf("Send after Close: %v", err)
 	}
 }
+
+// TestSendBufferClasses: each size gets the smallest pooled buffer that
+// holds it.
+func TestSendBufferClasses(t *testing.T) {
+	for _, tc := range []struct{ n, size int }{
+		{0, 64}, {1, 64}, {64, 64}, {65, 128}, {128, 128}, {129, 256},
+		{1000, 1024}, {1 << 20, 1 << 20}, {1<<19 + 1, 1 << 20},
+	} {
+		if got := sendBufferPool(tc.n).size; got != tc.size {
+			t.Errorf("%d bytes: pool of %d, want %d", tc.n, got, tc.size)
+		}
+	}
+	p := make([]byte, maxPooledSend+1)
+	if _, pooled := copyToSendBuffer(p); pooled != nil {
+		t.Error("a message over maxPooledSend came from a pool")
+	}
+}
+
+func TestSendBufferClassCount(t *testing.T) {
+	if got := minPooledSend << (sendBufferClasses - 1); got != maxPooledSend {
+		t.Errorf("the largest class holds %d bytes, want maxPooledSend %d", got, maxPooledSend)
+	}
+}
