@@ -148,11 +148,18 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 // closeHandshake is Close once the code is checked.
 func (c *Conn) closeHandshake(code CloseCode, reason string) error {
 	deadline := time.Now().Add(c.opts.CloseTimeout)
+	// Whatever holds the handshake up ends at the deadline: a send queue
+	// or a write the peer does not take, a peer that does not answer.
+	expired := time.AfterFunc(c.opts.CloseTimeout, func() { c.abortWith(c.closeTimedOut()) })
+	defer expired.Stop()
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	c.Flush(ctx) // what it could not write is dropped by sendClose
 	cancel()
 	sent, err := c.sendClose(code, reason, deadline)
 	if !sent {
+		if cause := c.abortCause(); cause != nil {
+			return cause
+		}
 		if err == nil {
 			err = ErrClosed
 		}
@@ -160,6 +167,9 @@ func (c *Conn) closeHandshake(code CloseCode, reason string) error {
 	}
 	if err != nil {
 		c.closeTCP()
+		if cause := c.abortCause(); cause != nil {
+			return cause
+		}
 		return err
 	}
 	// Wait for the peer's close frame: read it here unless another
@@ -173,22 +183,14 @@ func (c *Conn) closeHandshake(code CloseCode, reason string) error {
 		}
 		c.readMu.unlock()
 	}
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	select {
-	case <-c.done:
-		if c.sawPeerClose() {
-			return nil
-		}
-		if !time.Now().Before(deadline) {
-			// Our own read above gave up at the deadline.
-			return c.closeTimedOut()
-		}
-		return errClosedEarly
-	case <-timer.C:
-		c.abortWith(c.closeTimedOut())
+	<-c.done
+	switch {
+	case c.sawPeerClose():
+		return nil
+	case !time.Now().Before(deadline):
 		return c.closeTimedOut()
 	}
+	return errClosedEarly
 }
 
 func (c *Conn) closeTimedOut() error {
