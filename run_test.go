@@ -264,29 +264,35 @@ func TestRunDroppedAndCancelled(t *testing.T) {
 			return errors.Is(err, context.Canceled)
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			checkNoLeaks(t)
-			ctx, cancel := context.WithCancel(testContext(t))
-			defer cancel()
-			client, server := newPair(t, nil, nil)
-			rec := newRecorder(t)
-			done := runAsync(ctx, server, rec)
-			mustWrite(t, client, MessageText, "one")
-			waitFor(t, func() bool { return slices.Contains(rec.log(), "text one") })
-			tc.end(cancel, client)
-			err := awaitRun(t, done)
-			if !tc.wantErr(err) {
-				t.Errorf("Run returned %v", err)
-			}
-			events := rec.log()
-			want := []string{"state open", "open", `frame text "one" final=true`, "text one", "state closed", "error", "close 1006 "}
-			if !slices.Equal(events, want) {
-				t.Errorf("events\n%q\nwant\n%q", events, want)
-			}
-			if len(rec.errs) != 1 || !tc.wantErr(rec.errs[0]) {
-				t.Errorf("OnError got %v", rec.errs)
-			}
-		})
+		for _, side := range []string{"client", "server"} {
+			t.Run(side+"/"+tc.name, func(t *testing.T) {
+				checkNoLeaks(t)
+				ctx, cancel := context.WithCancel(testContext(t))
+				defer cancel()
+				client, server := newPair(t, nil, nil)
+				driven, peer := client, server
+				if side == "server" {
+					driven, peer = server, client
+				}
+				rec := newRecorder(t)
+				done := runAsync(ctx, driven, rec)
+				mustWrite(t, peer, MessageText, "one")
+				waitFor(t, func() bool { return slices.Contains(rec.log(), "text one") })
+				tc.end(cancel, peer)
+				err := awaitRun(t, done)
+				if !tc.wantErr(err) {
+					t.Errorf("Run returned %v", err)
+				}
+				events := rec.log()
+				want := []string{"state open", "open", `frame text "one" final=true`, "text one", "state closed", "error", "close 1006 "}
+				if !slices.Equal(events, want) {
+					t.Errorf("events\n%q\nwant\n%q", events, want)
+				}
+				if len(rec.errs) != 1 || !tc.wantErr(rec.errs[0]) {
+					t.Errorf("OnError got %v", rec.errs)
+				}
+			})
+		}
 	}
 }
 
