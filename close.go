@@ -126,7 +126,8 @@ func CloseStatus(err error) CloseCode {
 // already closing.
 //
 // While Run drives the connection, Close only starts the handshake and
-// returns nil: Run sees it through and reports its end in OnClose. That
+// returns nil: Run sees it through, delivers the messages that arrive
+// before the peer's close frame, and reports the end in OnClose. That
 // makes Close safe to call from a Handler method.
 func (c *Conn) Close(code CloseCode, reason string) error {
 	if code == CloseNoStatus || code == 0 {
@@ -138,7 +139,7 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		return ErrClosed
 	}
 	c.sendq.closeSendQueue()
-	if r := c.runner.Load(); r != nil && r.running() {
+	if c.runReading() {
 		go c.closeHandshake(code, reason)
 		return nil
 	}
@@ -173,8 +174,9 @@ func (c *Conn) closeHandshake(code CloseCode, reason string) error {
 		return err
 	}
 	// Wait for the peer's close frame: read it here unless another
-	// goroutine is reading, which handles it the same way.
-	if c.readMu.tryLock() {
+	// goroutine is reading, which handles it the same way. A Run reads
+	// even between its reads, and delivers what comes before the close.
+	if !c.runReading() && c.readMu.tryLock() {
 		c.nc.SetReadDeadline(deadline)
 		for c.readErr == nil {
 			if err := c.nextDataFrame(); err == nil {

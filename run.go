@@ -101,3 +101,9 @@ func (q *sendQueue) awaitStopped() {
 	}
 	q.mu.Unlock()
 }
+
+// runReading reports whether a Run drives c and has not finished.
+func (c *Conn) runReading() bool {
+	r := c.runner.Load()
+	return r != nil && r.running()
+}

@@ -451,3 +451,34 @@ func waitFor(t testing.TB, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestRunCloseKeepsLateMessages: messages that arrive after Close was
+// called, before the peer's close frame, still reach the Handler, even
+// when Close is called while Run is not inside a read.
+func TestRunCloseKeepsLateMessages(t *testing.T) {
+	checkNoLeaks(t)
+	ctx := testContext(t)
+	client, server := newPair(t, nil, nil)
+	var got []string
+	h := &funcHandler{text: func(c *Conn, p []byte) {
+		got = append(got, string(p))
+		if len(got) == 1 {
+			c.Close(CloseNormal, "")
+			// Give Close's goroutine time to act while Run is here,
+			// outside its reads, with the second message waiting.
+			time.Sleep(50 * time.Millisecond)
+		}
+	}}
+	mustWrite(t, server, MessageText, "first")
+	mustWrite(t, server, MessageText, "second")
+	done := runAsync(ctx, client, h)
+	if _, _, err := server.Read(ctx); CloseStatus(err) != CloseNormal {
+		t.Errorf("server read %v", err)
+	}
+	if err := awaitRun(t, done); CloseStatus(err) != CloseNormal {
+		t.Errorf("Run returned %v", err)
+	}
+	if !slices.Equal(got, []string{"first", "second"}) {
+		t.Errorf("OnText got %q, want both messages", got)
+	}
+}
