@@ -182,9 +182,11 @@ func TestCompressPythonClientWsxServe(t *testing.T) {
 	if got := normExtensions(r.extensions); got != want {
 		t.Errorf("client reported extensions %q, want %q", r.extensions, want)
 	}
-	srv.waitLine(t, ctx, func(l string) bool { return strings.HasSuffix(l, " connected (/python) with "+want) })
-	closed := "disconnected: " + (&websocket.CloseError{Code: websocket.CloseNormal}).Error()
-	srv.waitLine(t, ctx, func(l string) bool { return strings.HasSuffix(l, closed) })
+	// wsx logs the connection's end, with its extensions and the 1000.
+	logged := srv.waitLine(t, ctx, closedNormally("/python"))
+	if !strings.Contains(logged, "extensions="+want) && !strings.Contains(logged, `extensions="`+want) {
+		t.Errorf("wsx logged %q, want extensions %s", logged, want)
+	}
 	checkWire(t, relay.next(t, ctx), wireCheck{msgs: msgs, want: want, wsxSends: toClient})
 	if err := srv.stop(syscall.SIGTERM); err != nil {
 		t.Errorf("wsx serve did not exit cleanly on SIGTERM: %v", err)

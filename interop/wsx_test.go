@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsx-go/websocket"
 )
 
 // TestPythonClientWsxServer runs the matrix's Python client with the
@@ -42,8 +41,7 @@ func TestPythonClientWsxServer(t *testing.T) {
 	t.Logf("matrix_client.py %s:\n%s", url, out)
 
 	// wsx logs how each connection ended: it must have seen the 1000.
-	want := "disconnected: " + (&websocket.CloseError{Code: websocket.CloseNormal}).Error()
-	srv.waitLine(t, ctx, func(l string) bool { return strings.HasSuffix(l, want) })
+	srv.waitLine(t, ctx, closedNormally("/ping-by-client"))
 
 	if err := srv.stop(syscall.SIGTERM); err != nil {
 		t.Errorf("wsx serve did not exit cleanly on SIGTERM: %v", err)
@@ -68,4 +66,13 @@ func buildWsx(t *testing.T) string {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return exe
+}
+
+// closedNormally matches the line wsx serve logs when a connection on path
+// ends with 1000.
+func closedNormally(path string) func(string) bool {
+	return func(l string) bool {
+		return strings.Contains(l, `msg="connection closed"`) &&
+			strings.Contains(l, " path="+path+" ") && strings.Contains(l, " code=1000")
+	}
 }

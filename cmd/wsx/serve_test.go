@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,12 +23,18 @@ import (
 // channel of its result.
 func startServe(t *testing.T, args ...string) (url string, stop func(), result <-chan error) {
 	t.Helper()
+	return startServeLog(t, io.Discard, args...)
+}
+
+// startServeLog is startServe with the server's log going to stderr.
+func startServeLog(t *testing.T, stderr io.Writer, args ...string) (url string, stop func(), result <-chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)     // the result, for the test
 	returned := make(chan struct{}) // closed when runServe returns
 	go func() {
-		err := runServe(ctx, args, pw, io.Discard)
+		err := runServe(ctx, args, pw, stderr)
 		pw.CloseWithError(io.EOF)
 		done <- err
 		close(returned)
@@ -48,6 +56,10 @@ func startServe(t *testing.T, args ...string) (url string, stop func(), result <
 	_, url, _ = strings.Cut(strings.TrimSpace(line), "listening on ")
 	return url, cancel, done
 }
+
+// serveBase returns the URL wsx serve prints without its trailing slash,
+// ready for a path to be appended.
+func serveBase(url string) string { return strings.TrimSuffix(url, "/") }
 
 // TestServeShutdownSendsGoingAway checks that wsx serve echoes, names
 // itself in the Server header, and on a signal closes open connections
@@ -130,6 +142,10 @@ func TestServeFlags(t *testing.T) {
 		{"missing files", []string{"-addr", "127.0.0.1:0", "-tls-cert", "/nonexistent/c", "-tls-key", "/nonexistent/k"}, "no such file"},
 		{"stray argument", []string{"extra"}, "unexpected argument"},
 		{"bad address", []string{"-addr", "127.0.0.1:99999"}, "invalid port"},
+		{"bad compression level", []string{"-addr", "127.0.0.1:0", "-compress-level", "10"}, "outside 1 to 9"},
+		{"missing static directory", []string{"-addr", "127.0.0.1:0", "-static", "/nonexistent/www"}, "-static"},
+		{"negative grace", []string{"-addr", "127.0.0.1:0", "-exec", "cat", "-exec-grace", "-1s"}, "negative -exec-grace"},
+		{"unknown flag", []string{"-nope"}, "not defined"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,4 +195,56 @@ func writeTestCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool)
 		t.Fatal(err)
 	}
 	return certFile, keyFile, cert.Pool
+}
+
+// TestServeEcho checks that every path but /chat echoes each message with
+// its type.
+func TestServeEcho(t *testing.T) {
+	url, _, _ := startServe(t, "-addr", "127.0.0.1:0", "-q")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tests := []struct {
+		path string
+		typ  websocket.MessageType
+		msg  string
+	}{
+		{"/", websocket.MessageText, "hello"},
+		{"/echo", websocket.MessageText, "héllo wörld"},
+		{"/echo", websocket.MessageBinary, "\x00\xff\x01"},
+		{"/deep/path?q=1", websocket.MessageText, ""},
+		{"/chatroom", websocket.MessageBinary, strings.Repeat("b", 70000)},
+	}
+	for _, tt := range tests {
+		c, err := websocket.Dial(ctx, serveBase(url)+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Write(ctx, tt.typ, []byte(tt.msg)); err != nil {
+			t.Fatal(err)
+		}
+		typ, msg, err := c.Read(ctx)
+		if err != nil || typ != tt.typ || string(msg) != tt.msg {
+			t.Errorf("%s: echo of a %v message = %v %d bytes, %v", tt.path, tt.typ, typ, len(msg), err)
+		}
+		if err := c.Close(websocket.CloseNormal, ""); err != nil {
+			t.Errorf("%s: close: %v", tt.path, err)
+		}
+	}
+}
+
+// TestServeHelp checks that -h describes the routes and every flag.
+func TestServeHelp(t *testing.T) {
+	var out strings.Builder
+	err := runServe(context.Background(), []string{"-h"}, io.Discard, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("runServe -h = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{
+		"usage: wsx serve", "/chat", "echo", "-exec", "-static", "web console",
+		"-addr", "-tls-cert", "-tls-key", "-origin", "-compress", "-q", "-exec-grace", "-max-message", "-shutdown-timeout",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("usage lacks %q:\n%s", want, out.String())
+		}
+	}
 }
