@@ -1,90 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
-
-// buildWsxBinary builds cmd/wsx into a temporary directory and returns
-// the executable's path. It skips the test in -short mode or without a
-// go command.
-func buildWsxBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds wsx: not in -short mode")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build wsx with")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), "wsx")
-	out, err := exec.CommandContext(ctx, goCmd, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startWsxServe starts `wsx serve` from bin on a free port and returns
-// its URL, read from its first line, and a function that stops it with
-// an interrupt, as Ctrl-C would, and waits for it to exit.
-func startWsxServe(t *testing.T, bin string) (url string, stop func()) {
-	t.Helper()
-	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-q")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, stdout)
-		exited <- cmd.Wait()
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			t.Error("wsx serve did not exit after an interrupt")
-			<-exited
-		}
-	}
-	t.Cleanup(stop)
-	select {
-	case line := <-lines:
-		_, url, ok := strings.Cut(strings.TrimSpace(line), "wsx: echo server listening on ")
-		if !ok {
-			t.Fatalf("wsx serve's first line %q", line)
-		}
-		return url, stop
-	case <-time.After(10 * time.Second):
-		t.Fatal("wsx serve printed no URL")
-		return "", stop
-	}
-}
 
 // runWsxBinary runs bin with args and stdin, bounded in time, and returns its
 // exit status and output.
@@ -111,7 +37,7 @@ func runWsxBinary(t *testing.T, bin string, stdin io.Reader, args ...string) (st
 // wsxConnect is a running `wsx connect -json` whose stdin stays open.
 type wsxConnect struct {
 	cmd            *exec.Cmd
-	stdout, stderr connectBuffer
+	stdout, stderr outputBuffer
 	exited         chan struct{} // closed once err is set
 	err            error         // cmd.Wait's
 }
@@ -173,25 +99,25 @@ func TestWsxBinaryConnect(t *testing.T) {
 	bin := buildWsxBinary(t)
 
 	t.Run("pipe round trip", func(t *testing.T) {
-		url, _ := startWsxServe(t, bin)
-		status, stdout, stderr := runWsxBinary(t, bin, strings.NewReader("a\nb\n"), "connect", url)
+		srv := startServeBinary(t, bin, "-q")
+		status, stdout, stderr := runWsxBinary(t, bin, strings.NewReader("a\nb\n"), "connect", srv.url+"/")
 		if status != 0 || stdout != "a\nb\n" {
 			t.Fatalf("status %d, stdout %q, stderr %q; want 0, \"a\\nb\\n\"", status, stdout, stderr)
 		}
 	})
 
 	t.Run("server shutdown exits 101", func(t *testing.T) {
-		url, stopServe := startWsxServe(t, bin)
-		c := startWsxConnect(t, bin, url)
-		stopServe() // 1001 Going Away to wsx connect
+		srv := startServeBinary(t, bin, "-q")
+		c := startWsxConnect(t, bin, srv.url+"/")
+		srv.stop() // 1001 Going Away to wsx connect
 		if status := c.wait(t); status != 101 {
 			t.Fatalf("exit status %d, want 101; stderr %q", status, c.stderr.String())
 		}
 	})
 
 	t.Run("interrupt closes with 1000", func(t *testing.T) {
-		url, _ := startWsxServe(t, bin)
-		c := startWsxConnect(t, bin, url)
+		srv := startServeBinary(t, bin, "-q")
+		c := startWsxConnect(t, bin, srv.url+"/")
 		c.cmd.Process.Signal(os.Interrupt)
 		if status := c.wait(t); status != 0 {
 			t.Fatalf("exit status %d, want 0; stderr %q", status, c.stderr.String())

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,12 +61,12 @@ type connectResult struct {
 // returns its exit status and output.
 func connectWith(t *testing.T, stdin io.Reader, args ...string) connectResult {
 	t.Helper()
-	return connectTo(t, stdin, &connectBuffer{}, args...)
+	return connectTo(t, stdin, &outputBuffer{}, args...)
 }
 
 // connectTo is connectWith writing stdout to out, which the test may
 // watch while wsx connect runs.
-func connectTo(t *testing.T, stdin io.Reader, out *connectBuffer, args ...string) connectResult {
+func connectTo(t *testing.T, stdin io.Reader, out *outputBuffer, args ...string) connectResult {
 	t.Helper()
 	res, ok := connectBounded(stdin, out, args...)
 	if !ok {
@@ -78,10 +77,10 @@ func connectTo(t *testing.T, stdin io.Reader, out *connectBuffer, args ...string
 
 // connectBounded runs runConnect, and reports false if it did not return
 // in time. It may run outside the test's goroutine.
-func connectBounded(stdin io.Reader, out *connectBuffer, args ...string) (connectResult, bool) {
+func connectBounded(stdin io.Reader, out *outputBuffer, args ...string) (connectResult, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), connectTestTimeout)
 	defer cancel()
-	var errOut connectBuffer
+	var errOut outputBuffer
 	done := make(chan int, 1)
 	go func() { done <- runConnect(ctx, args, stdin, out, &errOut) }()
 	select {
@@ -98,36 +97,6 @@ func openStdin(t *testing.T) io.Reader {
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.Close() })
 	return pr
-}
-
-// connectBuffer is a bytes.Buffer safe for one writer and a watcher.
-type connectBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *connectBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *connectBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls b, for up to 10 seconds, until it contains s.
-func (b *connectBuffer) waitFor(t *testing.T, s string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(b.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output never held %q: %q", s, b.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestConnectPipe checks pipe mode against an echo server: every line
@@ -325,7 +294,7 @@ func TestConnectInteractivePong(t *testing.T) {
 	url := startConnectPeer(t, connectEchoPeer)
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	var out connectBuffer
+	var out outputBuffer
 	done := make(chan connectResult, 1)
 	go func() {
 		res, _ := connectBounded(pr, &out, "-i", "-ping", "20ms", url)

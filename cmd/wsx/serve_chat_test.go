@@ -165,7 +165,7 @@ func TestServeChatLeave(t *testing.T) {
 // dropped once its send queue overflows, while the others keep getting
 // every message.
 func TestServeChatSlowMember(t *testing.T) {
-	var logs serveLogBuffer
+	var logs outputBuffer
 	url, stop, result := startServeLog(t, &logs, "-addr", "127.0.0.1:0", "-q", "-compress=false")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -64,7 +64,7 @@ func TestServeExecEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs serveLogBuffer
+			var logs outputBuffer
 			url, stop, result := startServeLog(t, &logs, "-addr", "127.0.0.1:0", "-exec-grace", "100ms", "-exec", tt.command)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()

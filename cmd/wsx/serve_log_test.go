@@ -1,45 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsx-go/websocket"
 )
-
-// serveLogBuffer collects a server's log; the server writes it from many
-// goroutines.
-type serveLogBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *serveLogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the log lines holding every one of the substrings.
-func (b *serveLogBuffer) lines(subs ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for line := range strings.Lines(b.buf.String()) {
-		ok := true
-		for _, s := range subs {
-			ok = ok && strings.Contains(line, s)
-		}
-		if ok {
-			out = append(out, strings.TrimSpace(line))
-		}
-	}
-	return out
-}
 
 // TestServeConnectionLog checks the one log line each connection gets
 // when it ends: its level, and fields.
@@ -102,7 +70,7 @@ func TestServeConnectionLog(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs serveLogBuffer
+			var logs outputBuffer
 			args := []string{"-addr", "127.0.0.1:0", "-subprotocol", "chat.v1,chat.v2"}
 			if tt.quiet {
 				args = append(args, "-q")
@@ -151,7 +119,7 @@ func TestServeConnectionLog(t *testing.T) {
 // TestServeLogsHandshakeErrors checks that a refused handshake is logged
 // as a warning, -q or not.
 func TestServeLogsHandshakeErrors(t *testing.T) {
-	var logs serveLogBuffer
+	var logs outputBuffer
 	url, stop, result := startServeLog(t, &logs, "-addr", "127.0.0.1:0", "-q")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
