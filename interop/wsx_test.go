@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
 )
 
 // TestPythonClientWsxServer runs the matrix's Python client with the
