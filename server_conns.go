@@ -80,6 +80,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go func() {
 			defer closers.Done()
 			c.Close(CloseGoingAway, "server shutting down")
+			// Under Run, Close only starts the handshake: wait for its
+			// end, which CloseTimeout bounds.
+			<-c.done
 		}()
 	}
 	go func() {

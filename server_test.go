@@ -770,6 +770,38 @@ func TestServerShutdown(t *testing.T) {
 	}
 }
 
+// 7. Shutdown waits for the close handshakes of connections that Run
+// drives outside Handle, from the Accept queue, as for the others.
+func TestServerShutdownWaitsForRun(t *testing.T) {
+	checkNoLeaks(t)
+	s := &Server{}
+	listenServer(t, s)
+	client := dialServer(t, serverURL(t, s), nil)
+	c, err := s.Accept(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder(t)
+	done := runAsync(testContext(t), c, rec)
+	clientErr := make(chan error, 1)
+	go func() {
+		_, _, err := client.Read(testContext(t))
+		clientErr <- err
+	}()
+	if err := s.Shutdown(testContext(t)); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if st := c.State(); st != StateClosed {
+		t.Errorf("state %v when Shutdown returned", st)
+	}
+	if err := awaitRun(t, done); CloseStatus(err) != CloseGoingAway {
+		t.Errorf("Run returned %v, want the client's echo of 1001", err)
+	}
+	if err := <-clientErr; CloseStatus(err) != CloseGoingAway {
+		t.Errorf("client read %v", err)
+	}
+}
+
 // 7. A Shutdown whose context ends before a client answers the close frame
 // drops the connection, returns the context's error and leaves nothing
 // running.
