@@ -9,35 +9,50 @@ import (
 // reads with ReadInto: Send copies each message and a goroutine writes it.
 // A Flush every half of the queue's bound keeps it from overflowing, as an
 // application that watches BytesToWrite would.
+//
+// With "run", Run drives the sender, whose Handler hears of every message
+// written in OnBytesWritten.
 func BenchmarkSend(b *testing.B) {
-	for _, size := range benchSizes[:3] {
-		b.Run(size.name, func(b *testing.B) {
-			w, r := benchEnds(b, "server")
-			msg := benchMessage(size.n)
-			done := make(chan error, 1)
-			go func() {
-				_, err := benchReadN(r, b.N, size.n, nil)
-				done <- err
-			}()
-			ctx := context.Background()
-			every := max(1, DefaultSendQueueSize/2/size.n)
-			b.SetBytes(int64(size.n))
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				if err := w.Send(MessageBinary, msg); err != nil {
-					b.Fatal(err)
-				}
-				if i%every == every-1 {
-					if err := w.Flush(ctx); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			if err := <-done; err != nil {
+	for _, driven := range []string{"plain", "run"} {
+		for _, size := range benchSizes[:3] {
+			b.Run(driven+"/"+size.name, func(b *testing.B) { benchSend(b, driven == "run", size.n) })
+		}
+	}
+}
+
+func benchSend(b *testing.B, run bool, n int) {
+	w, r := benchEnds(b, "server")
+	if run {
+		ran := make(chan error, 1)
+		go func() { ran <- Run(context.Background(), w, NopHandler{}) }()
+		b.Cleanup(func() {
+			w.Abort()
+			<-ran
+		})
+	}
+	msg := benchMessage(n)
+	done := make(chan error, 1)
+	go func() {
+		_, err := benchReadN(r, b.N, n, nil)
+		done <- err
+	}()
+	ctx := context.Background()
+	every := max(1, DefaultSendQueueSize/2/n)
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := w.Send(MessageBinary, msg); err != nil {
+			b.Fatal(err)
+		}
+		if i%every == every-1 {
+			if err := w.Flush(ctx); err != nil {
 				b.Fatal(err)
 			}
-		})
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
 	}
 }
 

@@ -118,7 +118,7 @@ func CloseStatus(err error) CloseCode {
 // Close does not wait for a message being written with Write: the close
 // frame may go out between its fragments, and its remaining frames fail
 // with ErrClosed. Data messages that arrive after the close frame went out
-// are discarded.
+// are discarded, unless Run drives the connection (see below).
 //
 // A concurrent Read returns the peer's *CloseError when its close frame
 // arrives. Close returns nil after a clean handshake, an error when the
@@ -135,10 +135,9 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 	} else if code < 0 || code > 0xffff || !frame.ValidWireCode(uint16(code)) {
 		return fmt.Errorf("websocket: close code %d may not be sent", int(code))
 	}
-	if c.State() != StateOpen || !c.closeStarted.CompareAndSwap(false, true) {
+	if c.State() != StateOpen || !c.sendq.close() {
 		return ErrClosed
 	}
-	c.sendq.closeSendQueue()
 	if c.runReading() {
 		go c.closeHandshake(code, reason)
 		return nil

@@ -68,7 +68,13 @@ func (r *runner) post(ev event) {
 		r.mu.Unlock()
 		return
 	}
-	r.pending = append(r.pending, ev)
+	if last := len(r.pending) - 1; ev.kind == eventBytesWritten && last >= 0 && r.pending[last].kind == eventBytesWritten {
+		// Writes not yet reported are reported together, as Qt's
+		// bytesWritten does: one call instead of a backlog.
+		r.pending[last].n += ev.n
+	} else {
+		r.pending = append(r.pending, ev)
+	}
 	start := !r.pumping
 	r.pumping = true
 	r.mu.Unlock()

@@ -32,8 +32,9 @@ type Handler interface {
 	// OnPong receives a pong with the round-trip time since the ping
 	// that it answers, or 0 when it answers none (Qt's pong).
 	OnPong(c *Conn, rtt time.Duration, payload []byte)
-	// OnBytesWritten tells that a message Send queued has been written;
-	// n is what it counted in BytesToWrite (bytesWritten).
+	// OnBytesWritten tells that messages Send queued have been written;
+	// n is what they counted in BytesToWrite. Writes that come while an
+	// earlier one waits to be reported are added to it (bytesWritten).
 	OnBytesWritten(c *Conn, n int)
 	// OnStateChange receives each new state, in order: StateOpen,
 	// StateClosing (not always: a dropped connection goes straight to

@@ -77,11 +77,32 @@ type pingWaiters struct {
 	waiters []*pingWaiter
 }
 
+// add registers w. Past maxUnansweredPings pings that nobody waits on
+// (those of SendPing), the oldest of them is forgotten: its pong, if it
+// ever comes, then counts as unsolicited.
 func (ws *pingWaiters) add(w *pingWaiter) {
 	ws.mu.Lock()
+	defer ws.mu.Unlock()
 	ws.waiters = append(ws.waiters, w)
-	ws.mu.Unlock()
+	if !w.unwatched() {
+		return
+	}
+	oldest, n := -1, 0
+	for i, x := range ws.waiters {
+		if x.unwatched() {
+			if oldest < 0 {
+				oldest = i
+			}
+			n++
+		}
+	}
+	if n > maxUnansweredPings {
+		ws.waiters = append(ws.waiters[:oldest], ws.waiters[oldest+1:]...)
+	}
 }
+
+// unwatched reports whether nobody waits on w: a ping of SendPing.
+func (w *pingWaiter) unwatched() bool { return w.done == nil && w.answered == nil }
 
 func (ws *pingWaiters) remove(w *pingWaiter) {
 	ws.mu.Lock()
@@ -119,3 +140,8 @@ func (ws *pingWaiters) resolve(payload []byte, at time.Time) (rtt time.Duration,
 	}
 	return rtt, true
 }
+
+// maxUnansweredPings bounds the pings of SendPing that wait for their
+// pongs: a peer may answer only the latest of several pings, and one that
+// answers none must not make the list grow without end.
+const maxUnansweredPings = 16

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -245,5 +246,25 @@ func TestPingEndsWithConnection(t *testing.T) {
 	client.Abort()
 	if r := waitPing(t, res); !errors.Is(r.err, ErrClosed) {
 		t.Errorf("Ping = %v, want ErrClosed", r.err)
+	}
+}
+
+// TestSendPingUnansweredBounded: pings sent with SendPing that the peer
+// never answers (RFC 6455 §5.5.3 lets it answer only the latest) do not
+// pile up without bound.
+func TestSendPingUnansweredBounded(t *testing.T) {
+	checkNoLeaks(t)
+	raw, server := newRawClient(t, nil)
+	go io.Copy(io.Discard, raw) // reads the pings, answers none
+	for i := range 1000 {
+		if err := server.SendPing([]byte(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	server.pings.mu.Lock()
+	n := len(server.pings.waiters)
+	server.pings.mu.Unlock()
+	if n > maxUnansweredPings {
+		t.Errorf("%d pings wait for pongs after 1000 SendPing calls, want at most %d", n, maxUnansweredPings)
 	}
 }

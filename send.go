@@ -291,10 +291,12 @@ func (c *Conn) sendLoop() {
 	}
 }
 
-// closeSendQueue refuses further messages: Close has started. Queued
-// messages still go out.
-func (q *sendQueue) closeSendQueue() {
+// close refuses further messages, as Close has started, and reports
+// whether this call did: Close runs once. Queued messages still go out.
+func (q *sendQueue) close() bool {
 	q.mu.Lock()
+	defer q.mu.Unlock()
+	first := !q.closed
 	q.closed = true
-	q.mu.Unlock()
+	return first
 }

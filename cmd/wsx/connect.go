@@ -95,7 +95,7 @@ func runConnect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}()
 	runErr := websocket.Run(runCtx, c, h)
 	close(ended)
-	code, reason := endOf(runErr, h.peerCode, h.peerReason)
+	code, reason := endOf(c, runErr)
 	return reportEnd(errOut, code, reason)
 }
 

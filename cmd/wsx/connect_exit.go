@@ -8,21 +8,15 @@ import (
 	"github.com/wsx-go/websocket"
 )
 
-// endOf gives the close code and reason that ended the connection: the
-// ones wsx sent when the peer broke the protocol, else the ones the peer
-// sent, else CloseAbnormal.
-func endOf(runErr error, peerCode websocket.CloseCode, peerReason string) (websocket.CloseCode, string) {
+// endOf gives the close code and reason that ended c, whose Run returned
+// runErr: the ones wsx sent when the peer broke the protocol, else the
+// peer's (CloseAbnormal when it sent none).
+func endOf(c *websocket.Conn, runErr error) (websocket.CloseCode, string) {
 	var pe *websocket.ProtocolError
 	if errors.As(runErr, &pe) {
 		return pe.Code, pe.Reason
 	}
-	if peerCode != 0 {
-		return peerCode, peerReason
-	}
-	if code := websocket.CloseStatus(runErr); code > 0 {
-		return code, ""
-	}
-	return websocket.CloseAbnormal, ""
+	return c.CloseStatus()
 }
 
 // exitStatus maps the close code that ended the connection to wsx

@@ -7,16 +7,11 @@ import (
 )
 
 // connectHandler receives the events of wsx connect's connection: it
-// prints them, starts sending stdin once the connection is open, and
-// remembers the close code the peer sent.
+// prints them and starts sending stdin once the connection is open.
 type connectHandler struct {
 	websocket.NopHandler
 	print  eventPrinter
 	onOpen func(*websocket.Conn) // starts sending stdin
-
-	// The peer's close code and reason, set by OnClose.
-	peerCode   websocket.CloseCode
-	peerReason string
 }
 
 func (h *connectHandler) OnOpen(c *websocket.Conn) {
@@ -49,6 +44,5 @@ func (h *connectHandler) OnError(_ *websocket.Conn, err error) {
 }
 
 func (h *connectHandler) OnClose(_ *websocket.Conn, code websocket.CloseCode, reason string) {
-	h.peerCode, h.peerReason = code, reason
 	h.print.closed(dirIn, code, reason)
 }
