@@ -89,24 +89,38 @@ func (c *Conn) writeMessage(op frame.Opcode, p []byte) error {
 // OutgoingFrameSize bytes; rsv goes on the first frame. With text set,
 // frames are cut only between code points.
 func (c *Conn) writeFrames(op frame.Opcode, rsv byte, p []byte, text bool) error {
-	limit := c.opts.OutgoingFrameSize
+	grouped := c.groupsFrames(len(p))
 	for {
-		n := len(p)
-		if int64(n) > limit {
-			n = int(limit)
-			if text {
-				n = cutText(p, n)
+		var n int
+		if grouped {
+			var err error
+			if n, err = c.writeFrameGroup(op, rsv, p, text); err != nil {
+				return err
+			}
+		} else {
+			n = c.frameCut(p, text)
+			if err := c.writeFrame(op, rsv, n == len(p), p[:n]); err != nil {
+				return err
 			}
 		}
-		fin := n == len(p)
-		if err := c.writeFrame(op, rsv, fin, p[:n]); err != nil {
-			return err
-		}
-		if fin {
+		if n == len(p) {
 			return nil
 		}
 		p, op, rsv = p[n:], frame.OpContinuation, 0
 	}
+}
+
+// frameCut returns the payload length of the next frame of a message whose
+// unsent payload is p.
+func (c *Conn) frameCut(p []byte, text bool) int {
+	n := len(p)
+	if limit := c.opts.OutgoingFrameSize; int64(n) > limit {
+		n = int(limit)
+		if text {
+			n = cutText(p, n)
+		}
+	}
+	return n
 }
 
 // cutText returns the largest cut point no greater than n that falls between
@@ -192,8 +206,20 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 			copy(wbuf[n:], p)
 		}
 		_, err = c.nc.Write(wbuf[:n+len(p)])
+	case !h.Masked && op != frame.OpContinuation:
+		// The first frame of a long message: the header and the start
+		// of the payload (leadWriteSize bytes in all) go out on their
+		// own, then the rest straight from p. The short first write
+		// wakes the reader, which then reads while the kernel is still
+		// copying the rest (see docs/performance.md).
+		k := min(leadWriteSize, len(wbuf)) - n
+		copy(wbuf[n:], p[:k])
+		if _, err = c.nc.Write(wbuf[:n+k]); err == nil {
+			_, err = c.nc.Write(p[k:])
+		}
 	case !h.Masked:
-		// A long unmasked payload: one vectored write, no copy.
+		// A long unmasked continuation frame: one vectored write, no
+		// copy.
 		v := vecWrites.Get().(*vecWrite)
 		v.arr = [2][]byte{wbuf[:n], p}
 		v.vec = v.arr[:]
@@ -231,6 +257,10 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 }
 
 const writerBufferSize = 64 << 10
+
+// leadWriteSize is the size of the first write of a message too long for
+// the write buffer: a page, header included.
+const leadWriteSize = 4096
 
 // maskBufferSize is the size of the buffers in maskBuffers: a header and
 // 64 KiB of payload.
