@@ -110,7 +110,7 @@ type Conn struct {
 
 	// Writing.
 	msgMu     chanLock    // held for a whole data message
-	frameMu   sync.Mutex  // held for one frame; guards the fields below
+	frameMu   sync.Mutex  // held for one frame or group of frames; guards the fields below
 	wpool     *bufferPool // buffers frames are written through, while written
 	writeErr  error       // sticky
 	closeSent bool
