@@ -139,9 +139,7 @@ func (c *Conn) writeEncoded(b []byte) error {
 		return err
 	}
 	if _, err := c.nc.Write(b); err != nil {
-		c.writeErr = err
-		c.closeTCP()
-		return err
+		return c.failWriteLocked(err)
 	}
 	return nil
 }

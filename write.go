@@ -207,15 +207,11 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 		}
 		_, err = c.nc.Write(wbuf[:n+len(p)])
 	case !h.Masked && op != frame.OpContinuation:
-		// The first frame of a long message: the header and the start
-		// of the payload (leadWriteSize bytes in all) go out on their
-		// own, then the rest straight from p. The short first write
-		// wakes the reader, which then reads while the kernel is still
-		// copying the rest (see docs/performance.md).
-		k := min(leadWriteSize, len(wbuf)) - n
-		copy(wbuf[n:], p[:k])
-		if _, err = c.nc.Write(wbuf[:n+k]); err == nil {
-			_, err = c.nc.Write(p[k:])
+		// The first frame of a long message: a lead write, then the
+		// rest of the payload straight from p.
+		var rest []byte
+		if rest, err = c.writeLead(wbuf, n, p); err == nil {
+			_, err = c.nc.Write(rest)
 		}
 	case !h.Masked:
 		// A long unmasked continuation frame: one vectored write, no
@@ -250,9 +246,16 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 	}
 	c.wpool.put(wpooled)
 	if err != nil {
-		c.writeErr = err
-		c.closeTCP()
+		return c.failWriteLocked(err)
 	}
+	return nil
+}
+
+// failWriteLocked records the failed write err, after which the stream is
+// unusable, closes the connection and returns err; c.frameMu is held.
+func (c *Conn) failWriteLocked(err error) error {
+	c.writeErr = err
+	c.closeTCP()
 	return err
 }
 

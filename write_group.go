@@ -39,41 +39,55 @@ type groupWrite struct {
 
 var groupWrites = sync.Pool{New: func() any { return new(groupWrite) }}
 
-// writeFrameGroup sends the first frames of p, the rest of a message's
-// payload, as one group, and returns the bytes of p it sent. op and rsv
-// are the first frame's; with text set, frames are cut only between code
-// points. When the group opens the message and its first frame is longer
-// than the write buffer, the header and the start of the payload go out
-// first in a write of their own, as writeFrameLocked sends a long first
-// frame.
+// nextGroup returns how many frames the next group of a message takes, and
+// their payload in bytes, when p is the message's unsent payload: frames
+// are added while their payload stays within groupPayloadSize, with at
+// least one frame and at most maxGroupFrames.
+func (c *Conn) nextGroup(p []byte, text bool) (frames, n int) {
+	for frames < maxGroupFrames && n < len(p) {
+		m := c.frameCut(p[n:], text)
+		if frames > 0 && n+m > groupPayloadSize {
+			break
+		}
+		frames++
+		n += m
+	}
+	return frames, n
+}
+
+// writeFrameGroup sends the next group of frames of p, the unsent payload
+// of a message, and returns the bytes of p it sent. op and rsv are the
+// first frame's; with text set, frames are cut only between code points.
+// When the group opens the message, its first frame starts with a lead
+// write (see writeLead).
 func (c *Conn) writeFrameGroup(op frame.Opcode, rsv byte, p []byte, text bool) (int, error) {
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
 	if err := c.writableLocked(); err != nil {
 		return 0, err
 	}
+	frames, sent := c.nextGroup(p, text)
 	g := groupWrites.Get().(*groupWrite)
 	defer groupWrites.Put(g)
 	vec := g.arr[:0]
 	first := op != frame.OpContinuation
-	sent, frames := 0, 0
-	for frames < maxGroupFrames && sent < len(p) {
-		rest := p[sent:]
+	for i, rest := 0, p[:sent]; i < frames; i++ {
 		n := c.frameCut(rest, text)
-		if frames > 0 && sent+n > groupPayloadSize {
-			break
-		}
-		h := frame.Header{Fin: n == len(rest), RSV: rsv, Opcode: op, Length: int64(n)}
-		k := frame.Put(g.hdrs[frames][:], h)
-		vec = append(vec, g.hdrs[frames][:k], rest[:n])
-		sent += n
-		frames++
-		op, rsv = frame.OpContinuation, 0
+		h := frame.Header{Fin: sent == len(p) && n == len(rest), RSV: rsv, Opcode: op, Length: int64(n)}
+		k := frame.Put(g.hdrs[i][:], h)
+		vec = append(vec, g.hdrs[i][:k], rest[:n])
+		rest, op, rsv = rest[n:], frame.OpContinuation, 0
 	}
+	used := len(vec)
 	var err error
 	if first {
-		err = c.writeLead(vec)
-		vec = vec[1:] // the header went out; the payload's rest follows
+		// The header and the start of the payload go out through the
+		// write buffer; the rest of the payload follows.
+		wpooled := c.wpool.get()
+		wbuf := *wpooled
+		vec[1], err = c.writeLead(wbuf, copy(wbuf, vec[0]), vec[1])
+		c.wpool.put(wpooled)
+		vec = vec[1:]
 		if len(vec[0]) == 0 {
 			vec = vec[1:]
 		}
@@ -82,27 +96,22 @@ func (c *Conn) writeFrameGroup(op frame.Opcode, rsv byte, p []byte, text bool) (
 		g.vec = vec
 		_, err = g.vec.WriteTo(c.nc)
 	}
-	clear(g.arr[:])
+	clear(g.arr[:used])
 	g.vec = nil
 	if err != nil {
-		c.writeErr = err
-		c.closeTCP()
-		return 0, err
+		return 0, c.failWriteLocked(err)
 	}
 	return sent, nil
 }
 
-// writeLead writes the header vec[0] of a message's first frame with the
-// start of its payload vec[1], leadWriteSize bytes in all, through the
-// write buffer, and leaves in vec[1] what remains of the payload.
-func (c *Conn) writeLead(vec [][]byte) error {
-	wpooled := c.wpool.get()
-	defer c.wpool.put(wpooled)
-	wbuf := *wpooled
-	n := copy(wbuf, vec[0])
-	k := min(len(vec[1]), min(leadWriteSize, len(wbuf))-n)
-	copy(wbuf[n:], vec[1][:k])
-	vec[1] = vec[1][k:]
+// writeLead writes the header wbuf[:n] of a message's first frame with the
+// start of its payload p, leadWriteSize bytes in all (less with a smaller
+// write buffer), and returns the rest of p. The short first write wakes
+// the peer, which then reads while the kernel is still copying the rest
+// (see docs/performance.md).
+func (c *Conn) writeLead(wbuf []byte, n int, p []byte) ([]byte, error) {
+	k := min(len(p), min(leadWriteSize, len(wbuf))-n)
+	copy(wbuf[n:], p[:k])
 	_, err := c.nc.Write(wbuf[:n+k])
-	return err
+	return p[k:], err
 }

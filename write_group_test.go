@@ -156,3 +156,36 @@ func sumInts(a []int) int {
 	}
 	return s
 }
+
+// TestNextGroup checks how a server's message is cut into groups of
+// frames: within groupPayloadSize and maxGroupFrames, never empty.
+func TestNextGroup(t *testing.T) {
+	tests := []struct {
+		name       string
+		size       int
+		frameSize  int64
+		text       bool
+		wantFrames int
+		wantBytes  int
+	}{
+		{"two default frames", 1 << 20, 0, false, 2, 1 << 20},
+		{"a third frame waits", 1<<20 + 1, 0, false, 2, 1 << 20},
+		{"a frame longer than a group", 3 << 20, 2 << 20, false, 1, 2 << 20},
+		{"at most maxGroupFrames", 70 * 16 << 10, 16 << 10, false, maxGroupFrames, maxGroupFrames * 16 << 10},
+		{"frames of a text cut early", 2 << 20, 16<<10 + 1, true, maxGroupFrames, maxGroupFrames * 16383},
+		{"short message", 100, 0, false, 1, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Conn{opts: (&Options{OutgoingFrameSize: tt.frameSize}).withDefaults()}
+			p := make([]byte, tt.size)
+			if tt.text {
+				p = []byte(strings.Repeat("€", tt.size/3))
+			}
+			frames, n := c.nextGroup(p, tt.text)
+			if frames != tt.wantFrames || n != tt.wantBytes {
+				t.Errorf("nextGroup = %d frames, %d bytes; want %d, %d", frames, n, tt.wantFrames, tt.wantBytes)
+			}
+		})
+	}
+}
