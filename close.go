@@ -135,7 +135,7 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 	} else if code < 0 || code > 0xffff || !frame.ValidWireCode(uint16(code)) {
 		return fmt.Errorf("websocket: close code %d may not be sent", int(code))
 	}
-	if c.State() != StateOpen || !c.sendq.close() {
+	if c.State() != StateOpen || !c.queue().close() {
 		return ErrClosed
 	}
 	if c.runReading() {

@@ -126,9 +126,9 @@ type Conn struct {
 	rtt   atomic.Int64 // nanoseconds of the last ping's round trip
 	ka    *keepalive   // nil unless Options.PingInterval is set
 
-	sendq  sendQueue              // its closed flag tells that Close has started
-	cause  error                  // why abortWith dropped the connection; guarded by closeMu
-	runner atomic.Pointer[runner] // the Run driving the connection, if any
+	sendq  atomic.Pointer[sendQueue] // made by the first Send or Close; its closed flag tells that Close has started
+	cause  error                     // why abortWith dropped the connection; guarded by closeMu
+	runner atomic.Pointer[runner]    // the Run driving the connection, if any
 }
 
 // newConn wraps a connection whose opening handshake has completed.

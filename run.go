@@ -39,7 +39,9 @@ func Run(ctx context.Context, c *Conn, h Handler) error {
 		c.abortWith(err)
 	}
 	c.closeTCP() // done already by every read error but ctx's
-	c.sendq.awaitStopped()
+	if q := c.sendq.Load(); q != nil {
+		q.awaitStopped()
+	}
 	r.finish(err)
 	return err
 }

@@ -57,16 +57,23 @@ func (c *Conn) SendPrepared(m *PreparedMessage) error {
 // BytesToWrite returns the bytes Send has queued that are not yet written:
 // each message's payload and the header of its frame, before compression.
 func (c *Conn) BytesToWrite() int64 {
-	c.sendq.mu.Lock()
-	defer c.sendq.mu.Unlock()
-	return c.sendq.bytes
+	q := c.sendq.Load()
+	if q == nil {
+		return 0
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
 }
 
 // Flush waits until every message queued by Send before the call has been
 // written. It returns the error that stopped the queue if one of them could
 // not be, and ctx's error if ctx ends first.
 func (c *Conn) Flush(ctx context.Context) error {
-	q := &c.sendq
+	q := c.sendq.Load()
+	if q == nil {
+		return nil // nothing was ever queued
+	}
 	q.mu.Lock()
 	target := q.queued
 	for q.written < target && q.err == nil {
@@ -195,7 +202,7 @@ func (q *sendQueue) notifyLocked() {
 // its bound.
 func (c *Conn) enqueue(m queuedMessage) error {
 	m.size = queuedSize(c, len(m.data))
-	q := &c.sendq
+	q := c.queue()
 	q.mu.Lock()
 	if err := q.refuseLocked(c, m.size); err != nil {
 		q.mu.Unlock()
@@ -248,7 +255,7 @@ func (q *sendQueue) stopLocked(err error) {
 
 // sendLoop writes the queued messages until the queue is empty or stops.
 func (c *Conn) sendLoop() {
-	q := &c.sendq
+	q := c.sendq.Load() // made by enqueue, which started the loop
 	for {
 		q.mu.Lock()
 		if q.err != nil || q.head == len(q.items) {
@@ -289,6 +296,16 @@ func (c *Conn) sendLoop() {
 		q.mu.Unlock()
 		c.emit(event{kind: eventBytesWritten, n: int(m.size)})
 	}
+}
+
+// queue returns c's send queue, making it on first use: most connections
+// never Send, and an idle connection should not carry the queue's bytes.
+func (c *Conn) queue() *sendQueue {
+	if q := c.sendq.Load(); q != nil {
+		return q
+	}
+	c.sendq.CompareAndSwap(nil, new(sendQueue))
+	return c.sendq.Load()
 }
 
 // close refuses further messages, as Close has started, and reports
