@@ -29,26 +29,29 @@ func (c *Conn) groupsFrames(n int) bool {
 	return !c.client && int64(n) > limit && limit >= int64(c.opts.WriteBufferSize)
 }
 
-// A groupWrite holds the frame headers and the vector of one group write,
-// from groupWrites for the time of the write.
+// A groupWrite holds the plan, the frame headers and the vector of one
+// group write, from groupWrites for the time of the write.
 type groupWrite struct {
-	vec  net.Buffers
-	arr  [2*maxGroupFrames + 1][]byte
+	cuts [maxGroupFrames]int // the payload length of each frame
 	hdrs [maxGroupFrames][frame.MaxHeaderSize]byte
+	arr  [2*maxGroupFrames + 1][]byte
+	vec  net.Buffers // a slice of arr: WriteTo needs it addressable
 }
 
 var groupWrites = sync.Pool{New: func() any { return new(groupWrite) }}
 
-// nextGroup returns how many frames the next group of a message takes, and
-// their payload in bytes, when p is the message's unsent payload: frames
-// are added while their payload stays within groupPayloadSize, with at
-// least one frame and at most maxGroupFrames.
-func (c *Conn) nextGroup(p []byte, text bool) (frames, n int) {
-	for frames < maxGroupFrames && n < len(p) {
+// nextGroup plans the next group of a message whose unsent payload is p:
+// it stores the payload length of each of its frames in cuts and returns
+// how many frames and bytes the group takes. Frames are added while their
+// payload stays within groupPayloadSize, with at least one frame and at
+// most len(cuts).
+func (c *Conn) nextGroup(p []byte, text bool, cuts []int) (frames, n int) {
+	for frames < len(cuts) && n < len(p) {
 		m := c.frameCut(p[n:], text)
 		if frames > 0 && n+m > groupPayloadSize {
 			break
 		}
+		cuts[frames] = m
 		frames++
 		n += m
 	}
@@ -66,14 +69,14 @@ func (c *Conn) writeFrameGroup(op frame.Opcode, rsv byte, p []byte, text bool) (
 	if err := c.writableLocked(); err != nil {
 		return 0, err
 	}
-	frames, sent := c.nextGroup(p, text)
 	g := groupWrites.Get().(*groupWrite)
 	defer groupWrites.Put(g)
+	frames, sent := c.nextGroup(p, text, g.cuts[:])
 	vec := g.arr[:0]
 	first := op != frame.OpContinuation
-	for i, rest := 0, p[:sent]; i < frames; i++ {
-		n := c.frameCut(rest, text)
-		h := frame.Header{Fin: sent == len(p) && n == len(rest), RSV: rsv, Opcode: op, Length: int64(n)}
+	rest := p
+	for i, n := range g.cuts[:frames] {
+		h := frame.Header{Fin: n == len(rest), RSV: rsv, Opcode: op, Length: int64(n)}
 		k := frame.Put(g.hdrs[i][:], h)
 		vec = append(vec, g.hdrs[i][:k], rest[:n])
 		rest, op, rsv = rest[n:], frame.OpContinuation, 0

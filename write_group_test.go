@@ -45,6 +45,7 @@ func TestServerWriteFrames(t *testing.T) {
 		{"frame as long as the write buffer", MessageBinary, pattern(100 << 10), 16 << 10, 0, 7},
 		{"more frames than a group holds", MessageBinary, pattern(70 * 16 << 10), 16 << 10, 0, 70},
 		{"small write buffer", MessageBinary, pattern(300 << 10), 64 << 10, 256, 5},
+		{"frames that fit the lead", MessageBinary, pattern(1000), 256, 256, 4},
 		{"frames shorter than the write buffer", MessageBinary, pattern(40 << 10), 10 << 10, 0, 4},
 		{"text cut between code points", MessageText, euros(400 << 10), 0, 0, 3},
 		{"text in short frames", MessageText, euros(30 << 10), 16<<10 + 1, 0, 6},
@@ -182,9 +183,13 @@ func TestNextGroup(t *testing.T) {
 			if tt.text {
 				p = []byte(strings.Repeat("€", tt.size/3))
 			}
-			frames, n := c.nextGroup(p, tt.text)
+			var cuts [maxGroupFrames]int
+			frames, n := c.nextGroup(p, tt.text, cuts[:])
 			if frames != tt.wantFrames || n != tt.wantBytes {
 				t.Errorf("nextGroup = %d frames, %d bytes; want %d, %d", frames, n, tt.wantFrames, tt.wantBytes)
+			}
+			if sum := sumInts(cuts[:frames]); sum != n {
+				t.Errorf("the frames' cuts add up to %d bytes, not the %d returned", sum, n)
 			}
 		})
 	}
