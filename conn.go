@@ -85,7 +85,7 @@ type Conn struct {
 	// (readRaw), which sees when no bytes are waiting: there the pooled
 	// buffer is held whenever bytes are read and given back only while the
 	// read waits.
-	readMu      chanLock
+	readMu      ctxLock
 	rbuf        []byte
 	rpos, rend  int
 	rpooled     *[]byte
@@ -109,7 +109,7 @@ type Conn struct {
 	textCarry   []byte         // bytes of a code point split between frames
 
 	// Writing.
-	msgMu     chanLock    // held for a whole data message
+	msgMu     ctxLock     // held for a whole data message
 	frameMu   sync.Mutex  // held for one frame or group of frames; guards the fields below
 	wpool     *bufferPool // buffers frames are written through, while written
 	writeErr  error       // sticky
@@ -138,8 +138,6 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 		nc:     nc,
 		client: client,
 		opts:   opts,
-		readMu: newChanLock(),
-		msgMu:  newChanLock(),
 		done:   make(chan struct{}),
 	}
 	c.abortFunc = c.closeTCP
@@ -262,36 +260,6 @@ func contextError(ctx context.Context, err error) error {
 	}
 	return err
 }
-
-// chanLock is a mutex whose Lock can give up when a context ends.
-type chanLock chan struct{}
-
-func newChanLock() chanLock { return make(chanLock, 1) }
-
-func (l chanLock) lock(ctx context.Context) error {
-	select {
-	case l <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case l <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (l chanLock) tryLock() bool {
-	select {
-	case l <- struct{}{}:
-		return true
-	default:
-		return false
-	}
-}
-
-func (l chanLock) unlock() { <-l }
 
 // smallReadSize is the size of the buffer an idle connection reads through:
 // room for the header of any frame and for a whole short message, so that
