@@ -18,8 +18,10 @@ func writeReport(w io.Writer, m machine, cfg *Config, results []scenarioResult) 
 	fmt.Fprintf(w, "- Per measurement: %v warm-up, %v measured; %d repetitions, median shown with the min–max spread\n",
 		cfg.Warm, cfg.Measure, cfg.Reps)
 	fmt.Fprintf(w, "- `raw` is the ceiling: the same client loop over plain TCP with a 4-byte length prefix instead of a WebSocket header\n")
-	fmt.Fprintf(w, "- ×best and ×raw compare each implementation's median %s with the best WebSocket implementation's and with raw TCP's; "+
-		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n", "first metric")
+	fmt.Fprintf(w, "- ×best and ×raw compare each implementation's first metric with that of the best WebSocket implementation (by median) and of raw TCP: "+
+		"each repetition measures every implementation back to back, the ratio is taken within each repetition and its median is shown, "+
+		"so that slow swings in the machine's speed cancel out; "+
+		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n")
 	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo, deflate and micro; idle and broadcast count a fixed amount of work (see each section)\n\n")
 	for _, sr := range results {
 		writeScenario(w, sr)
@@ -43,9 +45,9 @@ func writeScenario(w io.Writer, sr scenarioResult) {
 		head = append(head, "×best", "×"+sc.refName())
 		writeRow(w, head)
 		writeRow(w, separator(len(head)))
-		best, raw := references(sc, cr)
-		for _, row := range cr.Rows {
-			writeRow(w, cellRow(sc, row, best, raw))
+		best, ref := references(sc, cr)
+		for i := range cr.Rows {
+			writeRow(w, cellRow(sc, &cr.Rows[i], best, ref))
 		}
 		fmt.Fprintln(w)
 	}
@@ -72,7 +74,7 @@ func writeSummary(w io.Writer, sr scenarioResult) {
 	writeRow(w, head)
 	writeRow(w, separator(len(head)))
 	for _, cr := range sr.Cells {
-		_, raw := references(sc, cr)
+		_, ref := references(sc, cr)
 		line := []string{cr.Cell.Name}
 		for _, name := range head[1:] {
 			i := slices.IndexFunc(cr.Rows, func(r implResult) bool { return r.Impl == name })
@@ -80,21 +82,22 @@ func writeSummary(w io.Writer, sr scenarioResult) {
 				line = append(line, "—")
 				continue
 			}
-			row := cr.Rows[i]
+			row := &cr.Rows[i]
 			if len(row.Samples) == 0 {
 				line = append(line, "failed")
 				continue
 			}
-			med := metricSpread(row, 0).Median
-			line = append(line, sc.Metrics[0].Format(med)+" ("+ratio(med, raw, sc.Metrics[0].HigherBetter)+")")
+			med := metricSpread(*row, 0).Median
+			line = append(line, sc.Metrics[0].Format(med)+" ("+pairedRatio(sc, row, ref)+")")
 		}
 		writeRow(w, line)
 	}
 	fmt.Fprintln(w)
 }
 
-// cellRow formats one implementation's line of a cell table.
-func cellRow(sc *Scenario, row implResult, best, raw float64) []string {
+// cellRow formats one implementation's line of a cell table; best and ref
+// are the rows its ratio columns compare with.
+func cellRow(sc *Scenario, row, best, ref *implResult) []string {
 	line := []string{row.Impl}
 	if len(row.Samples) == 0 {
 		line = append(line, "failed: "+strings.ReplaceAll(fmt.Sprint(row.Err), "|", "/"))
@@ -104,42 +107,75 @@ func cellRow(sc *Scenario, row implResult, best, raw float64) []string {
 		return line
 	}
 	for i, mt := range sc.Metrics {
-		s := metricSpread(row, i)
+		s := metricSpread(*row, i)
 		line = append(line, mt.Format(s.Median))
 		if i == 0 {
 			line = append(line, mt.Format(s.Min)+"–"+mt.Format(s.Max))
 		}
 	}
-	med := metricSpread(row, 0).Median
-	bestCol := ratio(med, best, sc.Metrics[0].HigherBetter)
+	bestCol := pairedRatio(sc, row, best)
 	if row.Raw {
 		bestCol = "—"
 	}
-	return append(line, bestCol, ratio(med, raw, sc.Metrics[0].HigherBetter))
+	return append(line, bestCol, pairedRatio(sc, row, ref))
 }
 
-// references returns the best WebSocket median and the median of the
-// ratio column's reference (raw TCP's, or with RefBestExcept the best of
-// the other rows) of a cell's first metric, 0 when absent.
-func references(sc *Scenario, cr cellResult) (best, raw float64) {
+// references returns the rows a cell's ratio columns compare with: the
+// WebSocket implementation with the best median first metric, and the
+// reference of the second column (raw TCP, or with RefBestExcept the best
+// of the other rows); nil when absent.
+func references(sc *Scenario, cr cellResult) (best, ref *implResult) {
+	var bestMed, refMed float64
 	better := func(v, than float64) bool { return than == 0 || sc.Metrics[0].HigherBetter == (v > than) }
-	for _, row := range cr.Rows {
+	for i := range cr.Rows {
+		row := &cr.Rows[i]
 		if len(row.Samples) == 0 {
 			continue
 		}
-		med := metricSpread(row, 0).Median
+		med := metricSpread(*row, 0).Median
 		if row.Raw {
-			raw = med
+			ref, refMed = row, med
 			continue
 		}
-		if better(med, best) {
-			best = med
+		if better(med, bestMed) {
+			best, bestMed = row, med
 		}
-		if sc.RefBestExcept != "" && row.Impl != sc.RefBestExcept && better(med, raw) {
-			raw = med
+		if sc.RefBestExcept != "" && row.Impl != sc.RefBestExcept && better(med, refMed) {
+			ref, refMed = row, med
 		}
 	}
-	return best, raw
+	return best, ref
+}
+
+// pairedRatio formats row's first metric relative to ref's: the median,
+// over the repetitions that measured both, of the ratio within each
+// repetition, oriented so that 1.00 is as good as ref and lower is worse.
+// Both are measured back to back in a repetition, so a drift of the
+// machine's speed between repetitions cancels out. "—" when there is
+// nothing to compare.
+func pairedRatio(sc *Scenario, row, ref *implResult) string {
+	if ref == nil {
+		return "—"
+	}
+	var ratios []float64
+	for i, rep := range row.Reps {
+		j := slices.Index(ref.Reps, rep)
+		if j < 0 {
+			continue
+		}
+		v, r := row.Samples[i][0], ref.Samples[j][0]
+		if !sc.Metrics[0].HigherBetter {
+			v, r = r, v
+		}
+		if v == 0 || r == 0 {
+			continue
+		}
+		ratios = append(ratios, v/r)
+	}
+	if len(ratios) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", spreadOf(ratios).Median)
 }
 
 // metricSpread summarises metric i over a row's repetitions.
@@ -149,18 +185,6 @@ func metricSpread(row implResult, i int) spread {
 		v[k] = s[i]
 	}
 	return spreadOf(v)
-}
-
-// ratio formats v relative to ref, oriented so that 1.00 is as good as
-// the reference and lower is worse; "—" without a reference.
-func ratio(v, ref float64, higherBetter bool) string {
-	if ref == 0 || v == 0 {
-		return "—"
-	}
-	if !higherBetter {
-		v, ref = ref, v
-	}
-	return fmt.Sprintf("%.2f", v/ref)
 }
 
 // writeRow writes one Markdown table row.

@@ -16,6 +16,7 @@ type implResult struct {
 	Impl    string
 	Raw     bool
 	Samples [][]float64 // one per successful repetition, as Scenario.Metrics
+	Reps    []int       // the repetition each sample comes from
 	Err     error       // the last failure, if any
 }
 
@@ -52,6 +53,7 @@ func runScenario(sc *Scenario, cells []Cell, list []Impl, cfg *Config, pin bool)
 					continue
 				}
 				row.Samples = append(row.Samples, v)
+				row.Reps = append(row.Reps, rep)
 			}
 		}
 		fmt.Fprintf(os.Stderr, "%s/%s done\n", sc.Name, cell.Name)
