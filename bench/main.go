@@ -5,7 +5,7 @@
 // without context takeover, against the fastest peer), and in-process
 // micro-benchmarks of masking and UTF-8 validation.
 //
-//	cd bench && go run .                 # everything, 3 repetitions
+//	cd bench && go run .                 # everything, 5 repetitions of 1.5 s
 //	go run . -quick                      # a short run of the same tables
 //	go run . -impl raw,wsx,gorilla -scenario echo/64conn
 //	go run . -quick -scenario idle,broadcast,micro -out /tmp/b.md
@@ -56,16 +56,22 @@ func run() error {
 	quick := flag.Bool("quick", false, "short run: brief warm-up and measuring window")
 	implFilter := flag.String("impl", "", "comma-separated implementations to run (default all)")
 	scFilter := flag.String("scenario", "", "comma-separated scenarios or scenario/cell prefixes (default all)")
-	reps := flag.Int("reps", 3, "repetitions per cell and implementation")
+	reps := flag.Int("reps", 0, "repetitions per cell and implementation (default 5, quick 3)")
 	warm := flag.Duration("warm", 0, "warm-up per measurement (default 500ms, quick 100ms)")
-	measure := flag.Duration("measure", 0, "measuring window per measurement (default 2s, quick 300ms)")
+	measure := flag.Duration("measure", 0, "measuring window per measurement (default 1.5s, quick 300ms)")
 	out := flag.String("out", "../BENCHMARKS.md", "report file to rewrite")
 	noPin := flag.Bool("nopin", false, "do not pin server and client to CPUs")
 	flag.Parse()
 
-	cfg := &Config{Warm: 500 * time.Millisecond, Measure: 2 * time.Second, Reps: max(*reps, 1), Quick: *quick}
+	// Five repetitions of 1.5 s: on a shared machine whose speed swings
+	// for seconds at a time, more and shorter windows give steadier
+	// medians than three long ones.
+	cfg := &Config{Warm: 500 * time.Millisecond, Measure: 1500 * time.Millisecond, Reps: 5, Quick: *quick}
 	if *quick {
-		cfg.Warm, cfg.Measure = 100*time.Millisecond, 300*time.Millisecond
+		cfg.Warm, cfg.Measure, cfg.Reps = 100*time.Millisecond, 300*time.Millisecond, 3
+	}
+	if *reps > 0 {
+		cfg.Reps = *reps
 	}
 	if *warm > 0 {
 		cfg.Warm = *warm
