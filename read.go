@@ -267,7 +267,9 @@ func (c *Conn) readPayload(p []byte, whole bool) (int, error) {
 		} else {
 			n, err = c.nc.Read(p)
 		}
-		if n < len(p) && err != nil || n == 0 {
+		// A read cut short by an error leaves the frame unfinished:
+		// fail now rather than on the next read.
+		if n == 0 || err != nil && n < len(p) {
 			if err == nil {
 				err = io.ErrNoProgress
 			}
