@@ -3,6 +3,7 @@ package websocket
 import (
 	"bytes"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -101,5 +102,85 @@ func TestReadLongFrameCut(t *testing.T) {
 	raw.Close()
 	if _, _, err := c.ReadInto(testContext(t), nil); err == nil {
 		t.Fatal("ReadInto of a frame cut short returned no error")
+	}
+}
+
+// readSizeConn records the largest buffer a Read was given.
+type readSizeConn struct {
+	*scriptedConn
+	largest int
+}
+
+func (c *readSizeConn) Read(p []byte) (int, error) {
+	c.largest = max(c.largest, len(p))
+	return c.scriptedConn.Read(p)
+}
+
+// TestReadDirectSize: a long frame whose bytes are all waiting is read
+// straight into the message directReadSize bytes at a time, whatever the
+// API, and arrives whole.
+func TestReadDirectSize(t *testing.T) {
+	const size = 1<<20 + 3
+	tests := []struct {
+		api string
+		op  frame.Opcode
+	}{
+		{"ReadInto", frame.OpBinary},
+		{"ReadInto", frame.OpText},
+		{"NextFrame", frame.OpBinary},
+		{"Reader", frame.OpBinary},
+	}
+	for _, tt := range tests {
+		t.Run(tt.api+"/"+MessageType(tt.op).String(), func(t *testing.T) {
+			payload := bytes.Repeat([]byte("direct read "), size/12+1)[:size]
+			h := frame.Header{Fin: true, Opcode: tt.op, Masked: true, Mask: [4]byte{1, 2, 3, 4}, Length: size}
+			wire := frame.Append(nil, h)
+			n := len(wire)
+			wire = append(wire, payload...)
+			frame.Mask(h.Mask, 0, wire[n:])
+			nc := &readSizeConn{scriptedConn: &scriptedConn{data: wire}}
+			c := newConn(nc, false, (&Options{}).withDefaults(), nil)
+			var got []byte
+			var err error
+			switch tt.api {
+			case "ReadInto":
+				_, got, err = c.ReadInto(testContext(t), nil)
+			case "NextFrame":
+				var f Frame
+				f, err = c.NextFrame(testContext(t))
+				got = f.Data
+			case "Reader":
+				var r io.Reader
+				if _, r, err = c.Reader(testContext(t)); err == nil {
+					buf := make([]byte, 2<<20)
+					got, err = readAllInto(r, buf)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, payload) {
+				t.Fatalf("got %d bytes, equal %v; want the %d sent", len(got), bytes.Equal(got, payload), size)
+			}
+			if nc.largest != directReadSize {
+				t.Errorf("largest read %d bytes, want %d", nc.largest, directReadSize)
+			}
+		})
+	}
+}
+
+// readAllInto reads r to its end into buf with reads as long as the room
+// left in buf.
+func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return buf[:n], err
+		}
 	}
 }
