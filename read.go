@@ -55,7 +55,7 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 			// Grow by at most 1 MiB ahead of the data, so a peer cannot make
 			// wsx allocate a large buffer by announcing a long frame.
 			buf = slices.Grow(buf, int(min(c.frameLeft, 1<<20)))
-			n, err := c.readPayload(buf[len(buf):cap(buf)], true)
+			n, err := c.readPayload(buf[len(buf):cap(buf)])
 			buf = buf[:len(buf)+n]
 			if err != nil {
 				return 0, buf, contextError(ctx, err)
@@ -137,7 +137,7 @@ func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 	c.textCarry = c.textCarry[:0]
 	for c.frameLeft > 0 {
 		buf = slices.Grow(buf, int(min(c.frameLeft, 1<<20)))
-		n, err := c.readPayload(buf[len(buf):cap(buf)], true)
+		n, err := c.readPayload(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			return Frame{}, contextError(ctx, err)
@@ -190,7 +190,7 @@ func (c *Conn) discardFrame() error {
 				return c.failRead(err)
 			}
 		}
-		if _, err := c.readPayload(c.rbuf[c.rpos:c.rend], false); err != nil {
+		if _, err := c.readPayload(c.rbuf[c.rpos:c.rend]); err != nil {
 			return err
 		}
 	}
@@ -241,13 +241,8 @@ func (c *Conn) nextDataFrame() error {
 
 // readPayload reads up to len(p) bytes of the current frame's payload into
 // p, unmasked and checked. A part longer than the read buffer is read
-// straight into p, at most directReadSize bytes a call. With whole set, as
-// when the caller waits for the whole frame anyway, the reads of a binary
-// message go on until that part is full before the bytes are unmasked:
-// reading back to back drains the socket sooner, so a peer sending a long
-// frame is held up less. Text is checked as it arrives, so that invalid
-// UTF-8 fails the connection without waiting for the rest.
-func (c *Conn) readPayload(p []byte, whole bool) (int, error) {
+// straight into p, at most directReadSize bytes a call.
+func (c *Conn) readPayload(p []byte) (int, error) {
 	if int64(len(p)) > c.frameLeft {
 		p = p[:c.frameLeft]
 	}
@@ -265,11 +260,7 @@ func (c *Conn) readPayload(p []byte, whole bool) (int, error) {
 			p = p[:directReadSize]
 		}
 		var err error
-		if whole && c.recv.MessageOpcode() != frame.OpText {
-			n, err = io.ReadFull(c.nc, p)
-		} else {
-			n, err = c.nc.Read(p)
-		}
+		n, err = c.nc.Read(p)
 		// A read cut short by an error leaves the frame unfinished:
 		// fail now rather than on the next read.
 		if n == 0 || err != nil && n < len(p) {
@@ -559,7 +550,7 @@ func (r *messageReader) Read(p []byte) (int, error) {
 			return 0, r.err
 		}
 	}
-	n, err := c.readPayload(p, false)
+	n, err := c.readPayload(p)
 	if err != nil {
 		r.finish(contextError(r.ctx, err))
 	}

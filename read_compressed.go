@@ -32,7 +32,7 @@ func (w *wireReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	return c.readPayload(p, false)
+	return c.readPayload(p)
 }
 
 // beginInflate starts decompressing a message whose first frame header has
