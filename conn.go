@@ -67,6 +67,7 @@ func (s State) String() string {
 type Conn struct {
 	nc          net.Conn
 	client      bool
+	vectored    bool // nc writes a vector in one system call (see takesVectors)
 	opts        Options
 	subprotocol string
 	request     *http.Request  // the handshake request (server) or nil
@@ -158,6 +159,7 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 	}
 	c.rend = copy(c.rbuf, buffered)
 	c.setupRawRead()
+	c.vectored = takesVectors(nc)
 	c.recv = protocol.Receiver{
 		MaxFrameSize:   opts.MaxFrameSize,
 		MaxMessageSize: opts.MaxMessageSize,

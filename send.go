@@ -21,7 +21,9 @@ var ErrSlowConsumer = errors.New("websocket: slow consumer: send queue over its 
 // be written, as Qt's sendTextMessage and sendBinaryMessage do. p is
 // copied. A goroutine, started when the queue fills and ended when it
 // empties, writes the queued messages in order as Write would; messages
-// written with Write may go out between them.
+// written with Write may go out between them. Messages that wait in the
+// queue together go out together, in one system call, when each is one
+// uncompressed frame.
 //
 // The queue is bounded by Options.SendQueueSize: a Send that would pass it
 // drops the connection at once and returns an error that wraps
@@ -253,7 +255,8 @@ func (q *sendQueue) stopLocked(err error) {
 	q.notifyLocked()
 }
 
-// sendLoop writes the queued messages until the queue is empty or stops.
+// sendLoop writes the queued messages, a batch at a time (see
+// sendBatch), until the queue is empty or stops.
 func (c *Conn) sendLoop() {
 	q := c.sendq.Load() // made by enqueue, which started the loop
 	for {
@@ -266,21 +269,14 @@ func (c *Conn) sendLoop() {
 			q.mu.Unlock()
 			return
 		}
-		m := q.items[q.head]
-		q.items[q.head] = queuedMessage{}
-		q.head++
+		b := sendBatches.Get().(*sendBatch)
+		c.takeLocked(q, b)
 		q.mu.Unlock()
 
-		var err error
-		if m.prepared != nil {
-			err = c.WritePrepared(context.Background(), m.prepared)
-		} else {
-			err = c.write(context.Background(), m.typ, m.data, true)
-		}
-
-		if m.pooled != nil {
-			sendBufferPool(len(*m.pooled)).put(m.pooled)
-		}
+		err := c.writeBatch(b)
+		n, size := len(b.msgs), b.size
+		b.release()
+		sendBatches.Put(b)
 
 		q.mu.Lock()
 		if err != nil {
@@ -289,12 +285,12 @@ func (c *Conn) sendLoop() {
 			continue
 		}
 		if q.err == nil {
-			q.bytes -= m.size
+			q.bytes -= size
 		}
-		q.written++
+		q.written += uint64(n)
 		q.notifyLocked()
 		q.mu.Unlock()
-		c.emit(event{kind: eventBytesWritten, n: int(m.size)})
+		c.emit(event{kind: eventBytesWritten, n: int(size)})
 	}
 }
 

@@ -10,39 +10,56 @@ import (
 	"time"
 )
 
-// TestSendInOrder: messages Send queues arrive whole and in order, with the
-// messages of Write between them, and Flush waits until they are written.
+// TestSendInOrder: messages Send queues arrive whole and in order, from a
+// client and from a server (whose queue writes them in batches), and Flush
+// waits until they are written.
 func TestSendInOrder(t *testing.T) {
-	checkNoLeaks(t)
+	for _, fromServer := range []bool{false, true} {
+		name := "client"
+		if fromServer {
+			name = "server"
+		}
+		t.Run(name, func(t *testing.T) {
+			checkNoLeaks(t)
+			client, server := newPair(t, nil, nil)
+			if fromServer {
+				testSendInOrder(t, server, client)
+			} else {
+				testSendInOrder(t, client, server)
+			}
+		})
+	}
+}
+
+func testSendInOrder(t *testing.T, sender, receiver *Conn) {
 	ctx := testContext(t)
-	client, server := newPair(t, nil, nil)
 	const n = 200
 	for i := range n {
 		var err error
 		switch i % 3 {
 		case 0:
-			err = client.SendText(fmt.Sprint(i))
+			err = sender.SendText(fmt.Sprint(i))
 		case 1:
-			err = client.Send(MessageBinary, []byte(fmt.Sprint(i)))
+			err = sender.Send(MessageBinary, []byte(fmt.Sprint(i)))
 		default:
 			m, perr := NewPreparedMessage(MessageText, []byte(fmt.Sprint(i)))
 			if perr != nil {
 				t.Fatal(perr)
 			}
-			err = client.SendPrepared(m)
+			err = sender.SendPrepared(m)
 		}
 		if err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
-	if err := client.Flush(ctx); err != nil {
+	if err := sender.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
-	if q := client.BytesToWrite(); q != 0 {
+	if q := sender.BytesToWrite(); q != 0 {
 		t.Errorf("BytesToWrite after Flush: %d", q)
 	}
 	for i := range n {
-		typ, msg, err := server.Read(ctx)
+		typ, msg, err := receiver.Read(ctx)
 		if err != nil {
 			t.Fatalf("Read %d: %v", i, err)
 		}
