@@ -17,12 +17,12 @@ func writeReport(w io.Writer, m machine, cfg *Config, results []scenarioResult) 
 		"GOMAXPROCS=1 on both; one fresh server process per measurement\n", serverCPU, clientCPU)
 	fmt.Fprintf(w, "- Per measurement: %v warm-up, %v measured; %d repetitions, median shown with the min–max spread\n",
 		cfg.Warm, cfg.Measure, cfg.Reps)
-	fmt.Fprintf(w, "- `raw` is the ceiling: the same client loop over plain TCP with a 4-byte length prefix instead of a WebSocket header\n")
+	fmt.Fprintf(w, "- `raw` is plain TCP with a 4-byte length prefix instead of a WebSocket header, the same client loop on the other end: the ceiling in echo; in broadcast, frames queued per connection as wsx queues them\n")
 	fmt.Fprintf(w, "- ×best and ×raw compare each implementation's first metric with that of the best WebSocket implementation (by median) and of raw TCP: "+
 		"each repetition measures every implementation back to back, the ratio is taken within each repetition and its median is shown, "+
 		"so that slow swings in the machine's speed cancel out; "+
 		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n")
-	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo, deflate and micro; idle and broadcast count a fixed amount of work (see each section)\n\n")
+	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo, deflate and micro, and broadcast measures rounds until the window is spent; idle counts a fixed amount of work (see each section)\n\n")
 	for _, sr := range results {
 		writeScenario(w, sr)
 	}
