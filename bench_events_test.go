@@ -5,23 +5,25 @@ import (
 	"testing"
 )
 
-// BenchmarkSend measures the send queue, from the server, while the client
-// reads with ReadInto: Send copies each message and a goroutine writes it.
-// A Flush every half of the queue's bound keeps it from overflowing, as an
-// application that watches BytesToWrite would.
+// BenchmarkSend measures the send queue, from either end, while the peer
+// reads with ReadInto: Send copies each message and a goroutine writes the
+// waiting ones in batches. A Flush every half of the queue's bound keeps it
+// from overflowing, as an application that watches BytesToWrite would.
 //
-// With "run", Run drives the sender, whose Handler hears of every message
+// With "run", Run drives the sender, whose Handler hears of the messages
 // written in OnBytesWritten.
 func BenchmarkSend(b *testing.B) {
-	for _, driven := range []string{"plain", "run"} {
-		for _, size := range benchSizes[:3] {
-			b.Run(driven+"/"+size.name, func(b *testing.B) { benchSend(b, driven == "run", size.n) })
+	for _, from := range []string{"server", "client"} {
+		for _, driven := range []string{"plain", "run"} {
+			for _, size := range benchSizes[:3] {
+				b.Run(from+"/"+driven+"/"+size.name, func(b *testing.B) { benchSend(b, from, driven == "run", size.n) })
+			}
 		}
 	}
 }
 
-func benchSend(b *testing.B, run bool, n int) {
-	w, r := benchEnds(b, "server")
+func benchSend(b *testing.B, from string, run bool, n int) {
+	w, r := benchEnds(b, from)
 	if run {
 		ran := make(chan error, 1)
 		go func() { ran <- Run(context.Background(), w, NopHandler{}) }()
