@@ -17,8 +17,9 @@ import (
 // batch in as few.
 //
 // On a TCP or Unix socket a server writes a batch as one vectored write:
-// the frames of prepared messages as they are, the others as a header and
-// the payload in place. Elsewhere (TLS, wrappers), where a vector would be
+// the frames of prepared messages as they are (compressed once for every
+// connection, on a server that compresses without context takeover), the
+// others as a header and the payload in place. Elsewhere (TLS, wrappers), where a vector would be
 // written piece by piece, and on a client, which masks each frame with a
 // key of its own, the frames are copied into one buffer and written once.
 const (
@@ -38,11 +39,12 @@ const (
 // write needs, from sendBatches for the time of one batch. Its slices grow
 // to the largest batch it carried.
 type sendBatch struct {
-	msgs []queuedMessage
-	size int64       // what msgs count in the queue
-	hdrs []byte      // a server's frame headers, one after another
-	arr  [][]byte    // the pieces of a server's write
-	vec  net.Buffers // a slice of arr: WriteTo needs it addressable
+	msgs   []queuedMessage
+	frames [][]byte    // on a server, each prepared message's frame, else nil
+	size   int64       // what msgs count in the queue
+	hdrs   []byte      // a server's frame headers, one after another
+	arr    [][]byte    // the pieces of a server's write
+	vec    net.Buffers // a slice of arr: WriteTo needs it addressable
 }
 
 var sendBatches = sync.Pool{New: func() any { return new(sendBatch) }}
@@ -70,13 +72,24 @@ func (c *Conn) batchBytes() int64 {
 }
 
 // sharesWrite reports whether m may go out in one write with other
-// messages: as one uncompressed frame, which fits a batch that is copied.
-// What a message counts in the queue is the size of its frame.
+// messages: as one frame, uncompressed or compressed once for every
+// connection, which fits a batch that is copied. What a message counts in
+// the queue is the size of its frame before compression.
 func (c *Conn) sharesWrite(m *queuedMessage) bool {
-	if int64(len(m.data)) > c.opts.OutgoingFrameSize || c.z != nil && len(m.data) >= c.z.threshold {
+	if int64(len(m.data)) > c.opts.OutgoingFrameSize {
+		return false
+	}
+	if c.z != nil && len(m.data) >= c.z.threshold && !c.sharesCompressed(m) {
 		return false
 	}
 	return !c.copiesBatches() || m.size <= maxCopiedBatchBytes
+}
+
+// sharesCompressed reports whether m, to be sent compressed, goes out as a
+// frame made once for every connection: a prepared message on a server
+// that compresses without context takeover.
+func (c *Conn) sharesCompressed(m *queuedMessage) bool {
+	return m.prepared != nil && !c.client && !c.z.takeover
 }
 
 // takeLocked moves the next batch from the head of q, which holds at least
@@ -100,15 +113,10 @@ func (c *Conn) takeLocked(q *sendQueue, b *sendBatch) {
 // writeBatch writes the messages of b, in order: one as Write or
 // WritePrepared would, several in one write.
 func (c *Conn) writeBatch(b *sendBatch) error {
-	ctx := context.Background()
-	if len(b.msgs) == 1 {
-		m := &b.msgs[0]
-		if m.prepared != nil {
-			return c.WritePrepared(ctx, m.prepared)
-		}
-		return c.write(ctx, m.typ, m.data, true)
+	if len(b.msgs) == 1 || !c.preparedFrames(b) {
+		return c.writeEach(b)
 	}
-	c.msgMu.lock(ctx) // cannot fail: ctx never ends
+	c.msgMu.lock(context.Background()) // cannot fail: the context never ends
 	defer c.msgMu.unlock()
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
@@ -127,6 +135,57 @@ func (c *Conn) writeBatch(b *sendBatch) error {
 	return nil
 }
 
+// writeEach writes the messages of b one at a time, as Write or
+// WritePrepared would.
+func (c *Conn) writeEach(b *sendBatch) error {
+	ctx := context.Background()
+	for i := range b.msgs {
+		m := &b.msgs[i]
+		var err error
+		if m.prepared != nil {
+			err = c.WritePrepared(ctx, m.prepared)
+		} else {
+			err = c.write(ctx, m.typ, m.data, true)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// preparedFrames sets b.frames to the frame each prepared message of b goes
+// out as on a server, as prepared or compressed, compressing it if no
+// connection has yet; other messages get nil, their frame being built as
+// it is written. It reports false when a compressed frame cannot share the
+// write: it could not be made, it is longer than Options.OutgoingFrameSize
+// allows (data that does not compress), or the batch would no longer fit
+// the buffer it is copied into. The batch then goes out message by message.
+func (c *Conn) preparedFrames(b *sendBatch) bool {
+	b.frames = b.frames[:0]
+	total := int64(0)
+	for i := range b.msgs {
+		m := &b.msgs[i]
+		var f []byte
+		switch {
+		case c.client || m.prepared == nil:
+			total += m.size
+		case c.z != nil && len(m.data) >= c.z.threshold:
+			encoded, err := m.prepared.deflatedFrame(c.z.level, c.z.window)
+			if err != nil || int64(len(encoded)) > c.opts.OutgoingFrameSize+frame.MaxHeaderSize {
+				return false
+			}
+			f = encoded
+			total += int64(len(f))
+		default:
+			f = m.prepared.encoded
+			total += int64(len(f))
+		}
+		b.frames = append(b.frames, f)
+	}
+	return !c.copiesBatches() || total <= maxCopiedBatchBytes
+}
+
 // writeVectorBatchLocked writes a server's batch in one vectored write;
 // c.frameMu is held.
 func (c *Conn) writeVectorBatchLocked(b *sendBatch) error {
@@ -136,8 +195,8 @@ func (c *Conn) writeVectorBatchLocked(b *sendBatch) error {
 	vec := b.arr[:0]
 	for i := range b.msgs {
 		m := &b.msgs[i]
-		if m.prepared != nil {
-			vec = append(vec, m.prepared.encoded)
+		if f := b.frames[i]; f != nil {
+			vec = append(vec, f)
 			continue
 		}
 		op, _ := dataOpcode(m.typ) // Send checked typ
@@ -163,8 +222,8 @@ func (c *Conn) writeCopiedBatchLocked(b *sendBatch) error {
 	n := 0
 	for i := range b.msgs {
 		m := &b.msgs[i]
-		if m.prepared != nil && !c.client {
-			n += copy(buf[n:], m.prepared.encoded)
+		if f := b.frames[i]; f != nil {
+			n += copy(buf[n:], f)
 			continue
 		}
 		op, _ := dataOpcode(m.typ) // Send checked typ
@@ -192,5 +251,6 @@ func (b *sendBatch) release() {
 		}
 	}
 	clear(b.msgs)
-	b.msgs = b.msgs[:0]
+	clear(b.frames)
+	b.msgs, b.frames = b.msgs[:0], b.frames[:0]
 }

@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -36,30 +37,35 @@ func TestTakeBatch(t *testing.T) {
 		threshold int   // compression threshold; 0: no compression
 		msgs      []msg
 		want      []int // the messages of each batch
+		takeover  bool  // compression with context takeover
 	}{
-		{"one", vectors, 0, 0, small(1), []int{1}},
-		{"several", vectors, 0, 0, small(5), []int{5}},
-		{"prepared among plain", vectors, 0, 0, []msg{{100, false}, {100, true}, {7, true}, {0, false}}, []int{4}},
-		{"message bound", vectors, 0, 0, small(2*maxBatchMessages + 3), []int{maxBatchMessages, maxBatchMessages, 3}},
+		{"one", vectors, 0, 0, small(1), []int{1}, false},
+		{"several", vectors, 0, 0, small(5), []int{5}, false},
+		{"prepared among plain", vectors, 0, 0, []msg{{100, false}, {100, true}, {7, true}, {0, false}}, []int{4}, false},
+		{"message bound", vectors, 0, 0, small(2*maxBatchMessages + 3), []int{maxBatchMessages, maxBatchMessages, 3}, false},
 		// 100 KiB and a 10-byte header: ten fit maxBatchBytes.
-		{"byte bound", vectors, 0, 0, slices.Repeat([]msg{{size: 100 << 10}}, 25), []int{10, 10, 5}},
-		{"long first", vectors, 1000, 0, []msg{{2000, false}, {10, false}, {10, true}}, []int{1, 2}},
-		{"long between", vectors, 1000, 0, []msg{{10, false}, {1000, false}, {1001, true}, {10, false}}, []int{2, 1, 1}},
-		{"compressed alone", vectors, 0, 512, []msg{{511, false}, {10, true}, {512, false}, {600, true}, {5, false}}, []int{2, 1, 1, 1}},
-		{"copied", copies, 0, 0, []msg{{100, false}, {100, true}, {0, false}}, []int{3}},
+		{"byte bound", vectors, 0, 0, slices.Repeat([]msg{{size: 100 << 10}}, 25), []int{10, 10, 5}, false},
+		{"long first", vectors, 1000, 0, []msg{{2000, false}, {10, false}, {10, true}}, []int{1, 2}, false},
+		{"long between", vectors, 1000, 0, []msg{{10, false}, {1000, false}, {1001, true}, {10, false}}, []int{2, 1, 1}, false},
+		// Without context takeover, a prepared message is compressed
+		// once for every connection, and its frame shares the write.
+		{"compressed without takeover", vectors, 0, 512, []msg{{511, false}, {10, true}, {512, false}, {600, true}, {5, false}}, []int{2, 1, 2}, false},
+		{"compressed with takeover", vectors, 0, 512, []msg{{511, false}, {10, true}, {512, false}, {600, true}, {5, false}}, []int{2, 1, 1, 1}, true},
+		{"copied compressed", copies, 0, 512, []msg{{600, true}, {512, false}, {600, true}, {5, false}}, []int{1, 1, 2}, false},
+		{"copied", copies, 0, 0, []msg{{100, false}, {100, true}, {0, false}}, []int{3}, false},
 		// 10 KiB frames of 10,244 bytes: six fill the mask buffer.
-		{"copied byte bound", copies, 0, 0, slices.Repeat([]msg{{size: 10 << 10}}, 13), []int{6, 6, 1}},
+		{"copied byte bound", copies, 0, 0, slices.Repeat([]msg{{size: 10 << 10}}, 13), []int{6, 6, 1}, false},
 		// A frame of 64 KiB and its 10-byte header leave 4 bytes of the
 		// buffer, too few for a 7-byte frame; 5 bytes more do not fit.
-		{"copied full buffer", copies, 0, 0, []msg{{5, false}, {64 << 10, false}, {64<<10 + 5, true}, {1, false}}, []int{1, 1, 1, 1}},
-		{"client", client, 0, 0, small(3), []int{3}},
-		{"client prepared among plain", client, 0, 0, []msg{{100, true}, {0, false}, {7, true}}, []int{3}},
+		{"copied full buffer", copies, 0, 0, []msg{{5, false}, {64 << 10, false}, {64<<10 + 5, true}, {1, false}}, []int{1, 1, 1, 1}, false},
+		{"client", client, 0, 0, small(3), []int{3}, false},
+		{"client prepared among plain", client, 0, 0, []msg{{100, true}, {0, false}, {7, true}}, []int{3}, false},
 		// 10 KiB frames of 10,248 bytes: six fill the mask buffer.
-		{"client byte bound", client, 0, 0, slices.Repeat([]msg{{size: 10 << 10}}, 13), []int{6, 6, 1}},
+		{"client byte bound", client, 0, 0, slices.Repeat([]msg{{size: 10 << 10}}, 13), []int{6, 6, 1}, false},
 		// A frame of 64 KiB fills the buffer alone; one byte more and
 		// it does not fit it.
-		{"client full buffer", client, 0, 0, []msg{{1, false}, {64 << 10, false}, {64<<10 + 1, false}, {1, false}}, []int{1, 1, 1, 1}},
-		{"client compressed alone", client, 0, 512, []msg{{10, false}, {512, true}, {10, false}, {10, false}}, []int{1, 1, 2}},
+		{"client full buffer", client, 0, 0, []msg{{1, false}, {64 << 10, false}, {64<<10 + 1, false}, {1, false}}, []int{1, 1, 1, 1}, false},
+		{"client compressed alone", client, 0, 512, []msg{{10, false}, {512, true}, {10, false}, {10, false}}, []int{1, 1, 2}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +75,7 @@ func TestTakeBatch(t *testing.T) {
 			c := newConn(a, tt.side == client, opts, nil)
 			c.vectored = tt.side == vectors // a pipe takes no vectors
 			if tt.threshold > 0 {
-				c.z = &compression{threshold: tt.threshold}
+				c.z = &compression{threshold: tt.threshold, takeover: tt.takeover}
 			}
 			q := c.queue()
 			var total int64
@@ -306,16 +312,20 @@ func TestSendMixedBatches(t *testing.T) {
 		name       string
 		fromServer bool
 		tls        bool
+		noTakeover bool // a server's prepared messages are compressed once
 	}{
-		{"client", false, false},
-		{"server", true, false},
-		{"client TLS", false, true},
-		{"server TLS", true, true},
+		{"client", false, false, false},
+		{"server", true, false, false},
+		{"client TLS", false, true, false},
+		{"server TLS", true, true, false},
+		{"server no takeover", true, false, true},
+		{"server TLS no takeover", true, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			checkNoLeaks(t)
 			ctx := testContext(t)
-			o := Options{OutgoingFrameSize: 1000, Compression: &CompressionOptions{Threshold: 600}, MaxMessageSize: 1 << 20}
+			co := &CompressionOptions{Threshold: 600, ServerNoContextTakeover: tt.noTakeover, ClientNoContextTakeover: tt.noTakeover}
+			o := Options{OutgoingFrameSize: 1000, Compression: co, MaxMessageSize: 1 << 20}
 			srv, accepted := acceptServer(t, tt.tls, &AcceptOptions{Options: o}, nil)
 			dialOpts := &DialOptions{Options: o}
 			if tt.tls {
@@ -334,8 +344,8 @@ func TestSendMixedBatches(t *testing.T) {
 			if tt.fromServer {
 				sender, receiver = server, client
 			}
-			if sender.z == nil {
-				t.Fatal("compression was not negotiated")
+			if sender.z == nil || sender.z.takeover == tt.noTakeover {
+				t.Fatalf("compression negotiated: %+v, want context takeover %v", sender.z, !tt.noTakeover)
 			}
 			// Sizes around the batch's kinds: small, compressed (≥ 600),
 			// longer than a frame (> 1000), and one over a client's
@@ -377,6 +387,83 @@ func TestSendMixedBatches(t *testing.T) {
 			}
 			if err := sender.Flush(ctx); err != nil {
 				t.Fatalf("Flush: %v", err)
+			}
+		})
+	}
+}
+
+// TestPreparedFrames checks the frames a server's batch writes for its
+// prepared messages, and when the batch falls back to message by message:
+// a compressed frame too long for OutgoingFrameSize, or a copied batch
+// that compression made too long for its buffer.
+func TestPreparedFrames(t *testing.T) {
+	random := func(n int) []byte {
+		p := make([]byte, n)
+		rand.Read(p)
+		return p
+	}
+	compressible := bytes.Repeat([]byte("a tale of two queues "), 30)
+	tests := []struct {
+		name      string
+		vectored  bool
+		frameSize int64
+		prepared  [][]byte // payloads of prepared messages, then one plain 10-byte message
+		wantOK    bool
+	}{
+		{"compressed and plain frames", true, 0, [][]byte{compressible, []byte("short")}, true},
+		{"copied", false, 0, [][]byte{compressible, []byte("short")}, true},
+		// Random bytes grow when compressed: four stored blocks and a
+		// 10-byte header pass 256 KiB + MaxHeaderSize.
+		{"compressed past the frame size", true, 256 << 10, [][]byte{random(256 << 10)}, false},
+		// Two frames that fill the buffer before compression overflow
+		// it after.
+		{"copied past the buffer", false, 0, [][]byte{random(40000), random(maxCopiedBatchBytes - 40000 - 4 - 4 - 2 - 10)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := net.Pipe()
+			t.Cleanup(func() { a.Close(); b.Close() })
+			c := newConn(a, false, (&Options{OutgoingFrameSize: tt.frameSize}).withDefaults(), nil)
+			c.vectored = tt.vectored
+			c.z = &compression{threshold: 100, level: 1, window: 15}
+			var batch sendBatch
+			for _, p := range tt.prepared {
+				pm, err := NewPreparedMessage(MessageBinary, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				batch.msgs = append(batch.msgs, queuedMessage{typ: MessageBinary, data: pm.payload, prepared: pm, size: queuedSize(c, len(p))})
+			}
+			batch.msgs = append(batch.msgs, queuedMessage{typ: MessageBinary, data: make([]byte, 10), size: queuedSize(c, 10)})
+			var total int64
+			for _, m := range batch.msgs {
+				total += m.size
+			}
+			if !c.sharesWrite(&batch.msgs[0]) && tt.wantOK {
+				t.Fatal("the first message may not share a write")
+			}
+			if ok := c.preparedFrames(&batch); ok != tt.wantOK {
+				t.Fatalf("preparedFrames reported %v, want %v (queued size %d)", ok, tt.wantOK, total)
+			}
+			if !tt.wantOK {
+				return
+			}
+			for i, m := range batch.msgs {
+				f := batch.frames[i]
+				switch {
+				case m.prepared == nil:
+					if f != nil {
+						t.Errorf("message %d (plain): frame %d bytes, want none", i, len(f))
+					}
+				case len(m.data) >= c.z.threshold:
+					if len(f) == 0 || f[0]&0x40 == 0 || len(f) >= len(m.prepared.encoded) {
+						t.Errorf("message %d: frame % x..., want a shorter compressed frame (RSV1)", i, f[:min(len(f), 4)])
+					}
+				default:
+					if !bytes.Equal(f, m.prepared.encoded) {
+						t.Errorf("message %d: frame % x, want the prepared frame", i, f)
+					}
+				}
 			}
 		})
 	}
