@@ -22,8 +22,8 @@ var ErrSlowConsumer = errors.New("websocket: slow consumer: send queue over its 
 // copied. A goroutine, started when the queue fills and ended when it
 // empties, writes the queued messages in order as Write would; messages
 // written with Write may go out between them. Messages that wait in the
-// queue together go out together, in one system call, when each is one
-// uncompressed frame.
+// queue together go out in one system call when each is one frame that is
+// not compressed for this connection alone.
 //
 // The queue is bounded by Options.SendQueueSize: a Send that would pass it
 // drops the connection at once and returns an error that wraps
