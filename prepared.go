@@ -72,14 +72,15 @@ func (c *Conn) WritePrepared(ctx context.Context, m *PreparedMessage) error {
 	if stop := c.watch(ctx); stop != nil {
 		defer stop()
 	}
-	var err error
+	f, err := c.sharedFrame(m)
 	switch {
+	case err != nil:
+	case f != nil:
+		err = c.writeEncoded(f)
 	case c.z != nil && len(m.payload) >= c.z.threshold:
-		err = c.writePreparedCompressed(m)
-	case c.client || int64(len(m.payload)) > c.opts.OutgoingFrameSize:
-		err = c.writeFrames(m.op, 0, m.payload, m.op == frame.OpText)
+		err = c.writeCompressed(m.op, m.payload)
 	default:
-		err = c.writeEncoded(m.encoded)
+		err = c.writeFrames(m.op, 0, m.payload, m.op == frame.OpText)
 	}
 	if err != nil {
 		return contextError(ctx, err)
@@ -87,22 +88,31 @@ func (c *Conn) WritePrepared(ctx context.Context, m *PreparedMessage) error {
 	return nil
 }
 
-// writePreparedCompressed sends m compressed: its shared compressed frame
-// when the connection can use it, else compressed for this connection.
-func (c *Conn) writePreparedCompressed(m *PreparedMessage) error {
-	if c.client || c.z.takeover {
-		return c.writeCompressed(m.op, m.payload)
+// sharedFrame returns the frame c sends m as, the same for every connection
+// that can use it: m's prepared frame, or its compressed frame, made once
+// per compressor configuration. It returns nil when c has to frame m
+// itself: on a client (each frame has its own mask), for a message longer
+// than Options.OutgoingFrameSize, when c compresses with context takeover,
+// or when the compressed frame outgrows the frame size (rare, as
+// compression shrinks what fitted before).
+func (c *Conn) sharedFrame(m *PreparedMessage) ([]byte, error) {
+	if c.client {
+		return nil, nil
 	}
-	encoded, err := m.deflatedFrame(c.z.level, c.z.window)
-	if err != nil {
-		return err
+	if c.z != nil && len(m.payload) >= c.z.threshold {
+		if c.z.takeover {
+			return nil, nil
+		}
+		encoded, err := m.deflatedFrame(c.z.level, c.z.window)
+		if err != nil || int64(len(encoded)) > c.opts.OutgoingFrameSize+frame.MaxHeaderSize {
+			return nil, err
+		}
+		return encoded, nil
 	}
-	if int64(len(encoded)) > c.opts.OutgoingFrameSize+frame.MaxHeaderSize {
-		// Over the frame size once framed; rare, as compression shrinks
-		// what fitted before. Cut it as Write would.
-		return c.writeCompressed(m.op, m.payload)
+	if int64(len(m.payload)) > c.opts.OutgoingFrameSize {
+		return nil, nil
 	}
-	return c.writeEncoded(encoded)
+	return m.encoded, nil
 }
 
 // deflatedFrame returns m's compressed frame for a compressor of the given

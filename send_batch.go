@@ -155,9 +155,8 @@ func (c *Conn) writeEach(b *sendBatch) error {
 }
 
 // preparedFrames sets b.frames to the frame each prepared message of b goes
-// out as on a server, as prepared or compressed, compressing it if no
-// connection has yet; other messages get nil, their frame being built as
-// it is written. It reports false when a compressed frame cannot share the
+// out as on a server (sharedFrame), compressing it if no connection has
+// yet; other messages get nil, their frame being built as it is written. It reports false when a compressed frame cannot share the
 // write: it could not be made, it is longer than Options.OutgoingFrameSize
 // allows (data that does not compress), or the batch would no longer fit
 // the buffer it is copied into. The batch then goes out message by message.
@@ -167,18 +166,13 @@ func (c *Conn) preparedFrames(b *sendBatch) bool {
 	for i := range b.msgs {
 		m := &b.msgs[i]
 		var f []byte
-		switch {
-		case c.client || m.prepared == nil:
+		if c.client || m.prepared == nil {
 			total += m.size
-		case c.z != nil && len(m.data) >= c.z.threshold:
-			encoded, err := m.prepared.deflatedFrame(c.z.level, c.z.window)
-			if err != nil || int64(len(encoded)) > c.opts.OutgoingFrameSize+frame.MaxHeaderSize {
+		} else {
+			var err error
+			if f, err = c.sharedFrame(m.prepared); err != nil || f == nil {
 				return false
 			}
-			f = encoded
-			total += int64(len(f))
-		default:
-			f = m.prepared.encoded
 			total += int64(len(f))
 		}
 		b.frames = append(b.frames, f)
