@@ -96,8 +96,9 @@ type Conn struct {
 	rawRead     func(fd uintptr) bool // c.readRaw, made once
 	rawN        int                   // readRaw's results
 	rawErr      error
-	rawWaited   bool // the current read has waited for the socket
-	rawFlowing  bool // the last read found bytes without waiting
+	rawWaited   bool  // the current read has waited for the socket
+	rawFlowing  bool  // the last read found bytes without waiting
+	rawSmallRun uint8 // reads after a wait in a row that the small buffer held
 	recv        protocol.Receiver
 	frameLeft   int64 // unread payload bytes of the current data frame
 	frameMask   [4]byte
@@ -110,10 +111,10 @@ type Conn struct {
 	textCarry   []byte         // bytes of a code point split between frames
 
 	// Writing.
-	msgMu     ctxLock     // held for a whole data message
-	frameMu   sync.Mutex  // held for one frame or group of frames; guards the fields below
-	wpool     *bufferPool // buffers frames are written through, while written
-	writeErr  error       // sticky
+	msgMu     ctxLock          // held for a whole data message
+	frameMu   sync.Mutex       // held for one frame or group of frames; guards the fields below
+	wpool     *writeBufferPool // buffers frames are written through, while written
+	writeErr  error            // sticky
 	closeSent bool
 	masks     MaskGenerator
 
@@ -143,7 +144,7 @@ func newConn(nc net.Conn, client bool, opts Options, buffered []byte) *Conn {
 	}
 	c.abortFunc = c.closeTCP
 	c.rpool = poolFor(opts.ReadBufferSize)
-	c.wpool = poolFor(frame.MaxHeaderSize + opts.WriteBufferSize)
+	c.wpool = writePoolFor(frame.MaxHeaderSize + opts.WriteBufferSize)
 	c.rbuf = c.rsmall[:]
 	if len(buffered) > len(c.rsmall) {
 		var b *[]byte
@@ -280,11 +281,18 @@ var bufferPools sync.Map
 
 // poolFor returns the pool of buffers of size bytes.
 func poolFor(size int) *bufferPool {
-	if p, ok := bufferPools.Load(size); ok {
-		return p.(*bufferPool)
+	return sizedPool(&bufferPools, size, func() *bufferPool { return &bufferPool{size: size} })
+}
+
+// sizedPool returns the pool that pools (a map from a buffer size to a
+// pool of type P) holds for size, adding the one made by fresh if there is
+// none.
+func sizedPool[P any](pools *sync.Map, size int, fresh func() P) P {
+	if p, ok := pools.Load(size); ok {
+		return p.(P)
 	}
-	p, _ := bufferPools.LoadOrStore(size, &bufferPool{size: size})
-	return p.(*bufferPool)
+	p, _ := pools.LoadOrStore(size, fresh())
+	return p.(P)
 }
 
 // get returns a buffer of p.size bytes.

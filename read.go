@@ -33,19 +33,29 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 	if err := c.readMu.lock(ctx); err != nil {
 		return 0, buf, err
 	}
-	defer c.readMu.unlock()
-	if stop := c.watch(ctx); stop != nil {
-		defer stop()
+	stop := c.watch(ctx)
+	typ, buf, err := c.readMessage(buf)
+	if stop != nil {
+		stop()
 	}
+	c.readMu.unlock()
+	if err != nil {
+		return 0, buf, contextError(ctx, err)
+	}
+	return typ, buf, nil
+}
+
+// readMessage is ReadInto once c.readMu is held.
+func (c *Conn) readMessage(buf []byte) (MessageType, []byte, error) {
 	c.endReader()
 	if err := c.startMessage(); err != nil {
-		return 0, buf, contextError(ctx, err)
+		return 0, buf, err
 	}
 	typ := MessageType(c.recv.MessageOpcode())
 	if c.inflating() {
 		buf, err := c.readInflated(buf)
 		if err != nil {
-			return 0, buf, contextError(ctx, err)
+			return 0, buf, err
 		}
 		c.releaseReadBuffer()
 		return typ, buf, nil
@@ -58,7 +68,7 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 			n, err := c.readPayload(buf[len(buf):cap(buf)])
 			buf = buf[:len(buf)+n]
 			if err != nil {
-				return 0, buf, contextError(ctx, err)
+				return 0, buf, err
 			}
 		}
 		if !c.recv.InMessage() {
@@ -66,7 +76,7 @@ func (c *Conn) ReadInto(ctx context.Context, buf []byte) (MessageType, []byte, e
 			return typ, buf, nil
 		}
 		if err := c.nextDataFrame(); err != nil {
-			return 0, buf, contextError(ctx, err)
+			return 0, buf, err
 		}
 	}
 }
@@ -157,8 +167,10 @@ func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 // finish and reads up to the first frame of the next message.
 func (c *Conn) startMessage() error {
 	c.textCarry = c.textCarry[:0]
-	if err := c.discardMessage(); err != nil {
-		return err
+	if c.frameLeft > 0 || c.recv.InMessage() || c.inflating() {
+		if err := c.discardMessage(); err != nil {
+			return err
+		}
 	}
 	return c.nextDataFrame()
 }
@@ -312,6 +324,11 @@ func (c *Conn) fill(n int) error {
 	if c.rend-c.rpos >= n {
 		return nil
 	}
+	return c.fillMore(n)
+}
+
+// fillMore is fill when fewer than n bytes are buffered.
+func (c *Conn) fillMore(n int) error {
 	if c.rpooled == nil && (n > len(c.rbuf) || c.rend == len(c.rbuf) && c.rpos < c.rend) {
 		c.growReadBuffer()
 	}

@@ -44,15 +44,20 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, compress bo
 	if err := c.msgMu.lock(ctx); err != nil {
 		return err
 	}
-	defer c.msgMu.unlock()
-	if stop := c.watch(ctx); stop != nil {
-		defer stop()
-	}
-	if compress {
+	stop := c.watch(ctx)
+	switch {
+	case int64(len(p)) <= c.opts.OutgoingFrameSize && len(p) <= c.opts.WriteBufferSize && (!compress || c.z == nil || len(p) < c.z.threshold):
+		// The common case: one frame, written from the write buffer.
+		err = c.writeFrame(op, 0, true, p)
+	case compress:
 		err = c.writeMessage(op, p)
-	} else {
+	default:
 		err = c.writeFrames(op, 0, p, op == frame.OpText)
 	}
+	if stop != nil {
+		stop()
+	}
+	c.msgMu.unlock()
 	if err != nil {
 		return contextError(ctx, err)
 	}
@@ -145,11 +150,12 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 // payload in one write when they fit the write buffer.
 func (c *Conn) writeFrame(op frame.Opcode, rsv byte, fin bool, p []byte) error {
 	c.frameMu.Lock()
-	defer c.frameMu.Unlock()
-	if err := c.writableLocked(); err != nil {
-		return err
+	err := c.writableLocked()
+	if err == nil {
+		err = c.writeFrameLocked(op, rsv, fin, p)
 	}
-	return c.writeFrameLocked(op, rsv, fin, p)
+	c.frameMu.Unlock()
+	return err
 }
 
 // writableLocked tells why no data frame may be written, if so: an earlier
@@ -188,8 +194,8 @@ func (c *Conn) sendClose(code CloseCode, reason string, deadline time.Time) (boo
 // is taken from its pool for the frame only, so that an idle connection
 // holds none.
 func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) error {
-	wpooled := c.wpool.get()
-	wbuf := *wpooled
+	w := c.wpool.get()
+	wbuf := w.b
 	h := frame.Header{Fin: fin, RSV: rsv, Opcode: op, Length: int64(len(p))}
 	if c.client {
 		h.Masked = true
@@ -205,12 +211,12 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 		} else {
 			copy(wbuf[n:], p)
 		}
-		_, err = c.nc.Write(wbuf[:n+len(p)])
+		err = c.writeOut(w, wbuf[:n+len(p)])
 	case !h.Masked && op != frame.OpContinuation:
 		// The first frame of a long message: a lead write, then the
 		// rest of the payload straight from p.
 		var rest []byte
-		if rest, err = c.writeLead(wbuf, n, p); err == nil {
+		if rest, err = c.writeLead(w, n, p); err == nil {
 			_, err = c.nc.Write(rest)
 		}
 	case !h.Masked:
@@ -244,7 +250,7 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 			maskBuffers.Put(pooled)
 		}
 	}
-	c.wpool.put(wpooled)
+	c.wpool.put(w)
 	if err != nil {
 		return c.failWriteLocked(err)
 	}

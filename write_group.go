@@ -86,10 +86,9 @@ func (c *Conn) writeFrameGroup(op frame.Opcode, rsv byte, p []byte, text bool) (
 	if first {
 		// The header and the start of the payload go out through the
 		// write buffer; the rest of the payload follows.
-		wpooled := c.wpool.get()
-		wbuf := *wpooled
-		vec[1], err = c.writeLead(wbuf, copy(wbuf, vec[0]), vec[1])
-		c.wpool.put(wpooled)
+		w := c.wpool.get()
+		vec[1], err = c.writeLead(w, copy(w.b, vec[0]), vec[1])
+		c.wpool.put(w)
 		vec = vec[1:]
 		if len(vec[0]) == 0 {
 			vec = vec[1:]
@@ -107,14 +106,14 @@ func (c *Conn) writeFrameGroup(op frame.Opcode, rsv byte, p []byte, text bool) (
 	return sent, nil
 }
 
-// writeLead writes the header wbuf[:n] of a message's first frame with the
+// writeLead writes the header w.b[:n] of a message's first frame with the
 // start of its payload p, leadWriteSize bytes in all (less with a smaller
 // write buffer), and returns the rest of p. The short first write wakes
 // the peer, which then reads while the kernel is still copying the rest
 // (see docs/performance.md).
-func (c *Conn) writeLead(wbuf []byte, n int, p []byte) ([]byte, error) {
-	k := min(len(p), min(leadWriteSize, len(wbuf))-n)
-	copy(wbuf[n:], p[:k])
-	_, err := c.nc.Write(wbuf[:n+k])
+func (c *Conn) writeLead(w *writeBuffer, n int, p []byte) ([]byte, error) {
+	k := min(len(p), min(leadWriteSize, len(w.b))-n)
+	copy(w.b[n:], p[:k])
+	err := c.writeOut(w, w.b[:n+k])
 	return p[k:], err
 }
