@@ -25,6 +25,12 @@
 // whenever a scenario reads the server's memory (idle, deflate), with
 // every allocation sampled: go tool pprof -sample_index=inuse_space -top
 // /tmp/h.wsx shows what the memory per connection is.
+//
+// The hidden "drive" subcommand makes a fixed number of echo round trips
+// against a server; count-instructions.sh uses it to count a server's
+// instructions per message under callgrind:
+//
+//	./count-instructions.sh wsx 16 64    # 16-byte messages, 64 connections
 package main
 
 import (
@@ -37,6 +43,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "drive" {
+		if err := driveMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "drive:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		if err := serveMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
