@@ -22,6 +22,8 @@ func writeReport(w io.Writer, m machine, cfg *Config, results []scenarioResult) 
 		"each repetition measures every implementation back to back, the ratio is taken within each repetition and its median is shown, "+
 		"so that slow swings in the machine's speed cancel out; "+
 		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n")
+	fmt.Fprintf(w, "- wsx ×leading peer, in each summary: within each repetition, wsx's first metric over that of the best other WebSocket implementation in the same repetition, whichever it is; the median over the repetitions. "+
+		"Stricter than ×best: a peer that wins a repetition counts even when its median is lower than wsx's\n")
 	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo, deflate and micro, and broadcast measures rounds until the window is spent; idle counts a fixed amount of work (see each section)\n\n")
 	for _, sr := range results {
 		writeScenario(w, sr)
@@ -70,13 +72,21 @@ func writeSummary(w io.Writer, sr scenarioResult) {
 			}
 		}
 	}
+	withPeer := slices.Contains(head[1:], subjectImpl) && len(head) > 2
+	if withPeer {
+		head = append(head, subjectImpl+" ×leading peer")
+	}
 	fmt.Fprintf(w, "Summary: median %s (×%s).\n\n", sc.Metrics[0].Name, sc.refName())
 	writeRow(w, head)
 	writeRow(w, separator(len(head)))
 	for _, cr := range sr.Cells {
 		_, ref := references(sc, cr)
 		line := []string{cr.Cell.Name}
-		for _, name := range head[1:] {
+		names := head[1:]
+		if withPeer {
+			names = names[:len(names)-1]
+		}
+		for _, name := range names {
 			i := slices.IndexFunc(cr.Rows, func(r implResult) bool { return r.Impl == name })
 			if i < 0 {
 				line = append(line, "—")
@@ -89,6 +99,9 @@ func writeSummary(w io.Writer, sr scenarioResult) {
 			}
 			med := metricSpread(*row, 0).Median
 			line = append(line, sc.Metrics[0].Format(med)+" ("+pairedRatio(sc, row, ref)+")")
+		}
+		if withPeer {
+			line = append(line, leadingPeerRatio(sc, cr, subjectImpl))
 		}
 		writeRow(w, line)
 	}
@@ -171,6 +184,52 @@ func pairedRatio(sc *Scenario, row, ref *implResult) string {
 			continue
 		}
 		ratios = append(ratios, v/r)
+	}
+	if len(ratios) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", spreadOf(ratios).Median)
+}
+
+// subjectImpl is the implementation the summaries set against the fastest
+// of the others.
+const subjectImpl = "wsx"
+
+// leadingPeerRatio formats name's first metric relative to the best
+// other WebSocket implementation of each repetition: the median, over the
+// repetitions where name and at least one peer were measured, of name's
+// value over the best peer value of that repetition, oriented as
+// pairedRatio. "—" when there is nothing to compare.
+func leadingPeerRatio(sc *Scenario, cr cellResult, name string) string {
+	i := slices.IndexFunc(cr.Rows, func(r implResult) bool { return r.Impl == name })
+	if i < 0 {
+		return "—"
+	}
+	higher := sc.Metrics[0].HigherBetter
+	var ratios []float64
+	for k, rep := range cr.Rows[i].Reps {
+		v := cr.Rows[i].Samples[k][0]
+		best := 0.0
+		for _, peer := range cr.Rows {
+			if peer.Raw || peer.Impl == name {
+				continue
+			}
+			j := slices.Index(peer.Reps, rep)
+			if j < 0 {
+				continue
+			}
+			if p := peer.Samples[j][0]; p != 0 && (best == 0 || higher == (p > best)) {
+				best = p
+			}
+		}
+		if v == 0 || best == 0 {
+			continue
+		}
+		if higher {
+			ratios = append(ratios, v/best)
+		} else {
+			ratios = append(ratios, best/v)
+		}
 	}
 	if len(ratios) == 0 {
 		return "—"

@@ -88,3 +88,70 @@ func TestReferences(t *testing.T) {
 		t.Fatalf("references = %v, %v; want b, raw", best, ref)
 	}
 }
+
+// TestLeadingPeerRatio: each repetition compares wsx with whichever peer
+// was fastest in it, raw TCP left out.
+func TestLeadingPeerRatio(t *testing.T) {
+	higher := &Scenario{Metrics: []Metric{{Name: "msg/s", HigherBetter: true}}}
+	lower := &Scenario{Metrics: []Metric{{Name: "bytes/conn"}}}
+	raw := samples("raw", []int{0, 1, 2}, 1000, 1000, 1000)
+	raw.Raw = true
+	tests := []struct {
+		name string
+		sc   *Scenario
+		rows []implResult
+		want string
+	}{
+		{
+			// a leads by median (110 against 105) but b wins
+			// repetition 1: wsx/peer is 100/90, 100/120, 100/110.
+			name: "the fastest peer of each repetition",
+			sc:   higher,
+			rows: []implResult{
+				raw,
+				samples("wsx", []int{0, 1, 2}, 100, 100, 100),
+				samples("a", []int{0, 1, 2}, 90, 110, 110),
+				samples("b", []int{0, 1, 2}, 80, 120, 105),
+			},
+			want: "0.91",
+		},
+		{
+			name: "lower is better",
+			sc:   lower,
+			rows: []implResult{
+				samples("wsx", []int{0, 1, 2}, 8, 8, 8),
+				samples("a", []int{0, 1, 2}, 10, 12, 16),
+				samples("b", []int{0, 1, 2}, 9, 20, 20),
+			},
+			want: "1.50",
+		},
+		{
+			name: "repetitions without a peer are left out",
+			sc:   higher,
+			rows: []implResult{
+				samples("wsx", []int{0, 1, 2}, 100, 100, 100),
+				samples("a", []int{1}, 50),
+			},
+			want: "2.00",
+		},
+		{
+			name: "no peer",
+			sc:   higher,
+			rows: []implResult{raw, samples("wsx", []int{0}, 100)},
+			want: "—",
+		},
+		{
+			name: "no wsx",
+			sc:   higher,
+			rows: []implResult{samples("a", []int{0}, 100)},
+			want: "—",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := leadingPeerRatio(tt.sc, cellResult{Rows: tt.rows}, "wsx"); got != tt.want {
+				t.Errorf("leadingPeerRatio = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
