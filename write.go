@@ -45,13 +45,9 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, compress bo
 		return err
 	}
 	stop := c.watch(ctx)
-	switch {
-	case int64(len(p)) <= c.opts.OutgoingFrameSize && len(p) <= c.opts.WriteBufferSize && (!compress || c.z == nil || len(p) < c.z.threshold):
-		// The common case: one frame, written from the write buffer.
-		err = c.writeFrame(op, 0, true, p)
-	case compress:
+	if compress {
 		err = c.writeMessage(op, p)
-	default:
+	} else {
 		err = c.writeFrames(op, 0, p, op == frame.OpText)
 	}
 	if stop != nil {
@@ -94,6 +90,10 @@ func (c *Conn) writeMessage(op frame.Opcode, p []byte) error {
 // OutgoingFrameSize bytes; rsv goes on the first frame. With text set,
 // frames are cut only between code points.
 func (c *Conn) writeFrames(op frame.Opcode, rsv byte, p []byte, text bool) error {
+	if int64(len(p)) <= c.opts.OutgoingFrameSize {
+		// The common case: the message is one frame.
+		return c.writeFrame(op, rsv, true, p)
+	}
 	grouped := c.groupsFrames(len(p))
 	for {
 		var n int

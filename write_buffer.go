@@ -27,6 +27,7 @@ func (w *writeBuffer) writeRaw(fd uintptr) bool {
 		case 0:
 			w.out = w.out[n:]
 		case syscall.EINTR:
+			// Interrupted before writing anything: try again.
 		case syscall.EAGAIN:
 			return false
 		default:
