@@ -4,17 +4,20 @@ import (
 	"flag"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // driveMain is the hidden subcommand
 //
-//	drive -addr ADDR [-conns N] [-size S] [-n K] [-raw]
+//	drive -addr ADDR [-conns N] [-size S] [-n K] [-raw] [-rate]
 //
 // which opens N connections to an echo server at ADDR and makes exactly K
 // round trips of S-byte messages on each, with the same client as the echo
 // scenario. A fixed amount of work, unlike the timed scenarios, lets a
 // server's instructions per message be counted under callgrind (see
-// count-instructions.sh and docs/performance.md).
+// count-instructions.sh and docs/performance.md). With -rate it prints the
+// round trips per second, timed from when every connection is open, for
+// compare-builds.sh.
 func driveMain(args []string) error {
 	fs := flag.NewFlagSet("drive", flag.ExitOnError)
 	addr := fs.String("addr", "", "echo server address")
@@ -22,22 +25,27 @@ func driveMain(args []string) error {
 	size := fs.Int("size", 16, "message size in bytes")
 	n := fs.Int("n", 1000, "round trips per connection")
 	raw := fs.Bool("raw", false, "length-prefixed frames (the raw server) instead of WebSocket")
+	rate := fs.Bool("rate", false, "print round trips per second, timed once every connection is open")
 	fs.Parse(args)
 	if *addr == "" {
 		return fmt.Errorf("-addr is required")
 	}
 	errs := make(chan error, *conns)
-	var wg sync.WaitGroup
+	var dialed, wg sync.WaitGroup
+	start := make(chan struct{})
 	for range *conns {
+		dialed.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c, err := dialEcho(*addr, *raw, *size)
+			dialed.Done()
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer c.Close()
+			<-start
 			for range *n {
 				if err := c.roundTrip(); err != nil {
 					errs <- err
@@ -46,7 +54,17 @@ func driveMain(args []string) error {
 			}
 		}()
 	}
+	dialed.Wait()
+	t0 := time.Now()
+	close(start)
 	wg.Wait()
+	elapsed := time.Since(t0)
 	close(errs)
-	return <-errs
+	if err := <-errs; err != nil {
+		return err
+	}
+	if *rate {
+		fmt.Printf("%.0f\n", float64(*conns**n)/elapsed.Seconds())
+	}
+	return nil
 }

@@ -31,6 +31,11 @@
 // instructions per message under callgrind:
 //
 //	./count-instructions.sh wsx 16 64    # 16-byte messages, 64 connections
+//
+// and compare-builds.sh to time wsx servers built from several revisions
+// in alternation, paired round by round:
+//
+//	SIZE=1048576 CONNS=1 N=3000 PEER=gobwas ./compare-builds.sh main .
 package main
 
 import (
