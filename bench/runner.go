@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 )
 
@@ -27,9 +28,10 @@ type scenarioResult struct {
 }
 
 // runScenario measures the cells of sc for every implementation in list.
-// Repetitions are interleaved, and each starts its implementations at a
-// different place in list, so slow drift in the machine's load spreads
-// over all of them.
+// Repetitions are interleaved, and each runs the implementations in an
+// order of its own (see repOrder), so slow drift in the machine's load
+// spreads over all of them, and so does whatever one measurement leaves
+// behind for the next.
 func runScenario(sc *Scenario, cells []Cell, list []Impl, cfg *Config, pin bool) scenarioResult {
 	res := scenarioResult{Scenario: sc}
 	all := list
@@ -43,8 +45,7 @@ func runScenario(sc *Scenario, cells []Cell, list []Impl, cfg *Config, pin bool)
 			cr.Rows[i] = implResult{Impl: im.Name, Raw: im.Raw}
 		}
 		for rep := range cfg.Reps {
-			for k := range list {
-				i := (k + rep) % len(list)
+			for _, i := range repOrder(len(list), rep) {
 				v, err := runOnce(sc, list[i], cell, cfg, pin)
 				row := &cr.Rows[i]
 				if err != nil {
@@ -78,4 +79,14 @@ func runOnce(sc *Scenario, im Impl, cell Cell, cfg *Config, pin bool) ([]float64
 	}
 	defer srv.stop()
 	return sc.Run(srv, im, cell, cfg)
+}
+
+// repOrder returns the order in which repetition rep measures n
+// implementations: a permutation drawn from a generator seeded with rep,
+// so a run can be repeated exactly. Rotating one fixed order would change
+// only where each repetition starts, while every implementation kept the
+// same predecessor; with a fresh permutation each implementation follows
+// a different one from repetition to repetition.
+func repOrder(n, rep int) []int {
+	return rand.New(rand.NewPCG(uint64(rep), 0x77737862656e6368)).Perm(n)
 }
