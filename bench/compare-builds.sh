@@ -4,11 +4,12 @@
 # Compares the echo speed of wsx servers built from different revisions of
 # the repository, as paired measurements. A BUILD is a git revision (main,
 # HEAD~1, a commit) or "." for the working tree as it is. Each round
-# measures every build's server once, in turn, and then PEER's if set; each
-# measurement starts a fresh server pinned to CPU 0 and makes N round trips
-# per connection with `bench drive` pinned to CPU 1, both with
-# GOMAXPROCS=1, as in the harness. The client, and PEER's server, are
-# built from the working tree, so only wsx's server differs between builds.
+# measures every build's server once, in turn, and then PEER's if set. A
+# measurement is one of the harness's echo measurements: a fresh server
+# pinned to CPU 0, and the harness's load client (`bench drive -measure`)
+# pinned to CPU 1, both with GOMAXPROCS=1, a warm-up and then a timed
+# window. The client, and PEER's server, are built from the working tree,
+# so only wsx's server differs between builds.
 #
 # The machine's speed drifts over minutes, so the summary compares within
 # rounds: for each server, the median over rounds of its rate divided by
@@ -19,18 +20,20 @@
 # Settings, from the environment:
 #   SIZE    message size in bytes (default 65536)
 #   CONNS   connections (default 64)
-#   N       round trips per connection and measurement (default 800)
+#   WARM    warm-up of each measurement (default 500ms)
+#   MEASURE measuring window of each measurement (default 1s)
 #   ROUNDS  rounds (default 8)
 #   PEER    a peer implementation to measure too (gobwas, gws, raw, ...);
 #           default none
 #
 # Example: the working tree against main, and gobwas/ws, at 1 × 1 MiB:
-#   SIZE=1048576 CONNS=1 N=3000 PEER=gobwas ./compare-builds.sh main .
+#   SIZE=1048576 CONNS=1 PEER=gobwas ./compare-builds.sh main .
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 size=${SIZE:-65536}
 conns=${CONNS:-64}
-n=${N:-800}
+warm=${WARM:-500ms}
+measure=${MEASURE:-1s}
 rounds=${ROUNDS:-8}
 peer=${PEER:-}
 
@@ -71,12 +74,12 @@ measure() {
 	coproc SERVER { GOMAXPROCS=1 "${bins[$1]}" serve -impl "${impls[$1]}" -cpu 0 2>/dev/null; }
 	local addr
 	read -r addr <&"${SERVER[0]}"
-	GOMAXPROCS=1 taskset -c 1 "$tmp/driver" drive -addr "$addr" -conns "$conns" -size "$size" -n "$n" -rate "${flags[@]}"
+	GOMAXPROCS=1 taskset -c 1 "$tmp/driver" drive -addr "$addr" -conns "$conns" -size "$size" -warm "$warm" -measure "$measure" "${flags[@]}"
 	exec {SERVER[1]}>&-
 	wait "$SERVER_PID"
 }
 
-echo "$size B × $conns connections, $n round trips per connection and measurement, $rounds rounds"
+echo "$size B × $conns connections, $rounds rounds of $warm warm-up and $measure measured per server"
 printf 'round'; printf '\t%s' "${names[@]}"; echo
 for r in $(seq "$rounds"); do
 	printf '%s' "$r"

@@ -10,14 +10,19 @@ import (
 // driveMain is the hidden subcommand
 //
 //	drive -addr ADDR [-conns N] [-size S] [-n K] [-raw] [-rate]
+//	drive -addr ADDR [-conns N] [-size S] [-raw] -measure D [-warm W]
 //
 // which opens N connections to an echo server at ADDR and makes exactly K
 // round trips of S-byte messages on each, with the same client as the echo
 // scenario. A fixed amount of work, unlike the timed scenarios, lets a
 // server's instructions per message be counted under callgrind (see
 // count-instructions.sh and docs/performance.md). With -rate it prints the
-// round trips per second, timed from when every connection is open, for
-// compare-builds.sh.
+// round trips per second, timed from when every connection is open.
+//
+// With -measure it runs one measurement of the echo scenario instead,
+// exactly as the harness does (a warm-up of W, then a window of D), and
+// prints the round trips per second of the window: compare-builds.sh
+// times servers this way.
 func driveMain(args []string) error {
 	fs := flag.NewFlagSet("drive", flag.ExitOnError)
 	addr := fs.String("addr", "", "echo server address")
@@ -26,9 +31,19 @@ func driveMain(args []string) error {
 	n := fs.Int("n", 1000, "round trips per connection")
 	raw := fs.Bool("raw", false, "length-prefixed frames (the raw server) instead of WebSocket")
 	rate := fs.Bool("rate", false, "print round trips per second, timed once every connection is open")
+	measure := fs.Duration("measure", 0, "time one echo measurement of this window instead of making -n round trips")
+	warm := fs.Duration("warm", 500*time.Millisecond, "warm-up before the -measure window")
 	fs.Parse(args)
 	if *addr == "" {
 		return fmt.Errorf("-addr is required")
+	}
+	if *measure > 0 {
+		r, err := runEchoLoad(*addr, *raw, *conns, *size, *warm, *measure)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%.0f\n", float64(r.RoundTrips)/r.Elapsed.Seconds())
+		return nil
 	}
 	errs := make(chan error, *conns)
 	var dialed, wg sync.WaitGroup

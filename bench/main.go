@@ -35,7 +35,7 @@
 // and compare-builds.sh to time wsx servers built from several revisions
 // in alternation, paired round by round:
 //
-//	SIZE=1048576 CONNS=1 N=3000 PEER=gobwas ./compare-builds.sh main .
+//	SIZE=1048576 CONNS=1 PEER=gobwas ./compare-builds.sh main .
 package main
 
 import (
