@@ -9,15 +9,14 @@ import (
 
 // driveMain is the hidden subcommand
 //
-//	drive -addr ADDR [-conns N] [-size S] [-n K] [-raw] [-rate]
+//	drive -addr ADDR [-conns N] [-size S] [-n K] [-raw]
 //	drive -addr ADDR [-conns N] [-size S] [-raw] -measure D [-warm W]
 //
 // which opens N connections to an echo server at ADDR and makes exactly K
 // round trips of S-byte messages on each, with the same client as the echo
 // scenario. A fixed amount of work, unlike the timed scenarios, lets a
 // server's instructions per message be counted under callgrind (see
-// count-instructions.sh and docs/performance.md). With -rate it prints the
-// round trips per second, timed from when every connection is open.
+// count-instructions.sh and docs/performance.md).
 //
 // With -measure it runs one measurement of the echo scenario instead,
 // exactly as the harness does (a warm-up of W, then a window of D), and
@@ -30,7 +29,6 @@ func driveMain(args []string) error {
 	size := fs.Int("size", 16, "message size in bytes")
 	n := fs.Int("n", 1000, "round trips per connection")
 	raw := fs.Bool("raw", false, "length-prefixed frames (the raw server) instead of WebSocket")
-	rate := fs.Bool("rate", false, "print round trips per second, timed once every connection is open")
 	measure := fs.Duration("measure", 0, "time one echo measurement of this window instead of making -n round trips")
 	warm := fs.Duration("warm", 500*time.Millisecond, "warm-up before the -measure window")
 	fs.Parse(args)
@@ -46,21 +44,17 @@ func driveMain(args []string) error {
 		return nil
 	}
 	errs := make(chan error, *conns)
-	var dialed, wg sync.WaitGroup
-	start := make(chan struct{})
+	var wg sync.WaitGroup
 	for range *conns {
-		dialed.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c, err := dialEcho(*addr, *raw, *size)
-			dialed.Done()
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer c.Close()
-			<-start
 			for range *n {
 				if err := c.roundTrip(); err != nil {
 					errs <- err
@@ -69,17 +63,7 @@ func driveMain(args []string) error {
 			}
 		}()
 	}
-	dialed.Wait()
-	t0 := time.Now()
-	close(start)
 	wg.Wait()
-	elapsed := time.Since(t0)
 	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	if *rate {
-		fmt.Printf("%.0f\n", float64(*conns**n)/elapsed.Seconds())
-	}
-	return nil
+	return <-errs
 }
