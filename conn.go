@@ -270,7 +270,9 @@ func contextError(ctx context.Context, err error) error {
 const smallReadSize = 72
 
 // A bufferPool holds buffers of one size, so that connections hold their
-// read and write buffers only while they use them.
+// read buffers, and send queues the copies of queued messages, only while
+// they use them. Write buffers have a pool type of their own
+// (writeBufferPool), which carries the state of a raw write.
 type bufferPool struct {
 	size int
 	pool sync.Pool

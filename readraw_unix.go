@@ -5,7 +5,6 @@ package websocket
 import (
 	"io"
 	"net"
-	"os"
 	"syscall"
 )
 
@@ -77,7 +76,7 @@ func (c *Conn) readRaw(fd uintptr) bool {
 			c.rawWaited = true
 			return false
 		}
-		c.rawErr = &net.OpError{Op: "read", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("read", err)}
+		c.rawErr = c.socketError("read", err)
 		return true
 	}
 }

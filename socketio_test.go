@@ -268,3 +268,34 @@ func TestWriteWaitsForPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRawWriteError checks the error a raw write returns once the peer has
+// reset the connection: a *net.OpError for "write" around the system
+// call's error number, as net.Conn.Write would return.
+func TestRawWriteError(t *testing.T) {
+	client, server := newPair(t, nil, nil)
+	if server.raw == nil {
+		t.Fatal("the server end is not written through its raw socket")
+	}
+	client.nc.(*net.TCPConn).SetLinger(0) // close with a reset
+	client.nc.Close()
+
+	ctx := testContext(t)
+	var err error
+	for range 100 { // the reset arrives at once on loopback; allow a few writes
+		if err = server.Write(ctx, MessageBinary, []byte("after the reset")); err != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "write" {
+		t.Fatalf("Write after the peer's reset: %v (%T), want a *net.OpError for write", err, err)
+	}
+	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("Write after the peer's reset: %v, want ECONNRESET or EPIPE", err)
+	}
+	if op.Source == nil || op.Addr == nil || op.Source.String() != server.nc.LocalAddr().String() {
+		t.Fatalf("error addresses: source %v, peer %v; want %v and %v", op.Source, op.Addr, server.nc.LocalAddr(), server.nc.RemoteAddr())
+	}
+}

@@ -59,9 +59,16 @@ func (c *Conn) writeOut(w *writeBuffer, p []byte) error {
 	errno := w.errno
 	w.out, w.errno = nil, 0
 	if err == nil && errno != 0 {
-		err = &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("write", errno)}
+		err = c.socketError("write", errno)
 	}
 	return err
+}
+
+// socketError is the error of a failed raw system call op ("read" or
+// "write") on the connection's socket, in the form net.Conn's own methods
+// return.
+func (c *Conn) socketError(op string, errno syscall.Errno) error {
+	return &net.OpError{Op: op, Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
 }
 
 // A writeBufferPool holds write buffers of one size.

@@ -176,15 +176,29 @@ func pairedRatio(sc *Scenario, row, ref *implResult) string {
 		if j < 0 {
 			continue
 		}
-		v, r := row.Samples[i][0], ref.Samples[j][0]
-		if !sc.Metrics[0].HigherBetter {
-			v, r = r, v
+		if r, ok := orientedRatio(sc, row.Samples[i][0], ref.Samples[j][0]); ok {
+			ratios = append(ratios, r)
 		}
-		if v == 0 || r == 0 {
-			continue
-		}
-		ratios = append(ratios, v/r)
 	}
+	return formatMedianRatio(ratios)
+}
+
+// orientedRatio returns v relative to ref for the first metric of sc,
+// oriented so that above 1 is better than ref, whether more or less of
+// the metric is better; false when either is zero.
+func orientedRatio(sc *Scenario, v, ref float64) (float64, bool) {
+	if v == 0 || ref == 0 {
+		return 0, false
+	}
+	if !sc.Metrics[0].HigherBetter {
+		v, ref = ref, v
+	}
+	return v / ref, true
+}
+
+// formatMedianRatio formats the median of ratios, or "—" when there are
+// none.
+func formatMedianRatio(ratios []float64) string {
 	if len(ratios) == 0 {
 		return "—"
 	}
@@ -222,19 +236,11 @@ func leadingPeerRatio(sc *Scenario, cr cellResult, name string) string {
 				best = p
 			}
 		}
-		if v == 0 || best == 0 {
-			continue
-		}
-		if higher {
-			ratios = append(ratios, v/best)
-		} else {
-			ratios = append(ratios, best/v)
+		if r, ok := orientedRatio(sc, v, best); ok {
+			ratios = append(ratios, r)
 		}
 	}
-	if len(ratios) == 0 {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f", spreadOf(ratios).Median)
+	return formatMedianRatio(ratios)
 }
 
 // metricSpread summarises metric i over a row's repetitions.
