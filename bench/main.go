@@ -36,6 +36,12 @@
 // in alternation, paired round by round:
 //
 //	SIZE=1048576 CONNS=1 PEER=gobwas ./compare-builds.sh main .
+//
+// trace-echo.sh traces the system calls of one server and the client on
+// one connection and, through the hidden "timeline" subcommand, shows
+// where each side spends a round trip:
+//
+//	./trace-echo.sh gobwas 1048576
 package main
 
 import (
@@ -58,6 +64,13 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		if err := serveMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "timeline" {
+		if err := timelineMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "timeline:", err)
 			os.Exit(1)
 		}
 		return
