@@ -34,7 +34,8 @@ REMOTE_ADDR, REMOTE_PORT, PATH_INFO, QUERY_STRING, HTTP_ORIGIN and
 SERVER_SOFTWARE; its stderr goes to the log. When it exits the connection
 closes with 1000 for status 0, else 1011 "exit status N". When the client
 leaves, its stdin is closed and it has -exec-grace to exit before it is
-killed with its process group.
+killed with its process group. On Windows the program runs under cmd /C,
+and only the shell is killed.
 
 flags:
 `

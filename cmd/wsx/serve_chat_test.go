@@ -174,7 +174,7 @@ func TestServeChatSlowMember(t *testing.T) {
 	small := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+			serr = setReceiveBuffer(fd, 64<<10)
 		})
 		return errors.Join(err, serr)
 	}}

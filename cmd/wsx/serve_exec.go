@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -34,7 +33,7 @@ type execBridge struct {
 	conn       *websocket.Conn
 	stats      *connStats
 	log        *slog.Logger
-	command    string        // run by /bin/sh -c
+	command    string        // run by shellCommand
 	grace      time.Duration // time to exit after stdin closes, before SIGKILL
 	maxLine    int64         // longest output line; 0 default, negative no limit
 	serverDone <-chan struct{}
@@ -57,15 +56,12 @@ func (x *execBridge) run() connEnd {
 	}
 	defer stdoutR.Close()
 	stderrLog := &stderrLogger{log: x.log, remote: c.RemoteAddr().String()}
-	cmd := exec.Command("/bin/sh", "-c", x.command)
+	cmd := shellCommand(x.command)
 	cmd.Env = append(os.Environ(), x.env()...)
 	// Our own pipe for stdout, not StdoutPipe: Wait must not close it
 	// before the last lines are read.
 	cmd.Stdout = stdoutW
 	cmd.Stderr = stderrLog
-	// A process group of its own, so the kill reaches the processes the
-	// shell starts too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Stops Wait waiting on a stderr held open by a leftover child.
 	cmd.WaitDelay = max(x.grace, 100*time.Millisecond)
 	stdin, err := cmd.StdinPipe()
@@ -138,9 +134,7 @@ func (x *execBridge) run() connEnd {
 		}
 	}
 	kill := func() {
-		// After the leader exited, this reaches what it left behind in
-		// its group, if anything.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killProcessGroup(cmd)
 		stdoutR.Close()
 		cancelOut()
 	}
