@@ -48,8 +48,8 @@ func timelineMain(args []string) error {
 	return nil
 }
 
-// A syscall is one completed system call of a traced process.
-type syscall struct {
+// A tracedCall is one completed system call of a traced process.
+type tracedCall struct {
 	name        string // "read", "writev", "epoll_pwait", ...
 	fd          int    // first argument, for the calls that take a descriptor; else -1
 	enter, exit time.Duration
@@ -60,14 +60,14 @@ type syscall struct {
 // of sys_enter_* and sys_exit_* tracepoints and pairs each exit with its
 // thread's enter, returning the completed calls of each process in order
 // of their exits. Lines it does not understand are skipped.
-func parsePerfSyscalls(r io.Reader) (map[int][]syscall, error) {
+func parsePerfSyscalls(r io.Reader) (map[int][]tracedCall, error) {
 	type pending struct {
 		name  string
 		fd    int
 		enter time.Duration
 	}
 	open := map[int]pending{} // by thread id
-	calls := map[int][]syscall{}
+	calls := map[int][]tracedCall{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -84,7 +84,7 @@ func parsePerfSyscalls(r io.Reader) (map[int][]syscall, error) {
 			continue // entered before the recording began
 		}
 		delete(open, ev.tid)
-		calls[ev.pid] = append(calls[ev.pid], syscall{name: ev.name, fd: p.fd, enter: p.enter, exit: ev.at, ret: ev.ret})
+		calls[ev.pid] = append(calls[ev.pid], tracedCall{name: ev.name, fd: p.fd, enter: p.enter, exit: ev.at, ret: ev.ret})
 	}
 	return calls, sc.Err()
 }
@@ -173,7 +173,7 @@ func isWrite(name string) bool {
 // connCalls keeps the calls that concern the connection, the descriptor
 // that carried the most written bytes, and the waits (every call without
 // a descriptor of its own, such as epoll_pwait and futex).
-func connCalls(calls []syscall) []syscall {
+func connCalls(calls []tracedCall) []tracedCall {
 	written := map[int]int64{}
 	for _, c := range calls {
 		if isWrite(c.name) && c.ret > 0 {
@@ -186,7 +186,7 @@ func connCalls(calls []syscall) []syscall {
 			conn, most = fd, n
 		}
 	}
-	var out []syscall
+	var out []tracedCall
 	for _, c := range calls {
 		if isRead(c.name) || isWrite(c.name) {
 			if c.fd != conn {
@@ -215,7 +215,7 @@ type echoTrip struct {
 //
 // Reads that find nothing and other calls count towards the trip whose
 // data they wait for: those after a trip's writes, towards the next.
-func echoTrips(calls []syscall) []echoTrip {
+func echoTrips(calls []tracedCall) []echoTrip {
 	var trips []echoTrip
 	var cur, next echoTrip // next gathers the calls after cur's writes
 	started, writing := false, false
