@@ -218,7 +218,7 @@ type echoTrip struct {
 func echoTrips(calls []tracedCall) []echoTrip {
 	var trips []echoTrip
 	var cur, next echoTrip // next gathers the calls after cur's writes
-	started, writing := false, false
+	writing := false
 	for _, c := range calls {
 		tally := &cur
 		if writing {
@@ -233,10 +233,10 @@ func echoTrips(calls []tracedCall) []echoTrip {
 			if cur.reads == 0 {
 				cur.firstIn = c.exit
 			}
-			started = true
 			cur.lastIn = c.exit
 			cur.reads++
-		case !started:
+		case cur.reads == 0:
+			// Before the first data: not part of a trip.
 		case isRead(c.name):
 			tally.empty++
 		case isWrite(c.name):
@@ -253,7 +253,8 @@ func echoTrips(calls []tracedCall) []echoTrip {
 	return trips
 }
 
-// printTripSummary prints the medians of the phases of trips: the time
+// printTripSummary prints the medians (the harness's nearest-rank p50)
+// of the phases of trips: the time
 // from the first to the last data read, from there to the first write,
 // from there to the end of the last write, and from the end of one trip's
 // writes to the next trip's first data; and the calls per trip.
@@ -274,7 +275,7 @@ func printTripSummary(w io.Writer, trips []echoTrip) {
 	}
 	us := func(d []time.Duration) string {
 		slices.Sort(d)
-		return fmt.Sprintf("%7.1f µs", float64(d[len(d)/2])/1e3)
+		return fmt.Sprintf("%7.1f µs", float64(percentile(d, 50))/1e3)
 	}
 	n := func(v []int) string {
 		sum := 0

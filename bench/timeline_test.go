@@ -120,9 +120,9 @@ func TestEchoTrips(t *testing.T) {
 	var out bytes.Buffer
 	printTripSummary(&out, trips)
 	for _, line := range []string{
-		"receiving      12.0 µs", // of 12 and 0, the upper one
-		"turning         6.0 µs", // 6 and 3
-		"sending        10.0 µs", // 10 and 5
+		"receiving       0.0 µs", // of 12 and 0, the nearest-rank p50: the lower one
+		"turning         3.0 µs", // of 6 and 3
+		"sending         5.0 µs", // of 10 and 5
 		"waiting        12.0 µs", // 52 − 40, the only gap between trips
 		"2.0 writes",
 	} {
