@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/wsx-go/websocket/internal/frame"
@@ -64,7 +63,7 @@ func (c *Conn) readMessage(buf []byte) (MessageType, []byte, error) {
 		for c.frameLeft > 0 {
 			// Grow by at most 1 MiB ahead of the data, so a peer cannot make
 			// wsx allocate a large buffer by announcing a long frame.
-			buf = slices.Grow(buf, int(min(c.frameLeft, 1<<20)))
+			buf = growMessage(buf, int(min(c.frameLeft, 1<<20)))
 			n, err := c.readPayload(buf[len(buf):cap(buf)])
 			buf = buf[:len(buf)+n]
 			if err != nil {
@@ -146,7 +145,7 @@ func (c *Conn) NextFrame(ctx context.Context) (Frame, error) {
 	buf := append(c.frameBuf[:0], c.textCarry...)
 	c.textCarry = c.textCarry[:0]
 	for c.frameLeft > 0 {
-		buf = slices.Grow(buf, int(min(c.frameLeft, 1<<20)))
+		buf = growMessage(buf, int(min(c.frameLeft, 1<<20)))
 		n, err := c.readPayload(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err != nil {

@@ -232,6 +232,9 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 		// A long masked payload is masked through a buffer, the header
 		// going out with the first piece. When wbuf is small, a pooled
 		// 64 KiB buffer cuts the system calls per megabyte from 64 to 16.
+		// Every piece is masked to just after the header's place in buf
+		// and is a whole number of pages long, so its offset in buf's
+		// page matches its offset in the stream (see message_buffer.go).
 		buf := wbuf
 		var pooled *[]byte
 		if len(buf) < maskBufferSize {
@@ -239,12 +242,16 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 			buf = *pooled
 			copy(buf, wbuf[:n])
 		}
-		pos := 0
+		piece := len(buf) - n
+		if piece > pageSize {
+			piece &^= pageSize - 1
+		}
+		pos, start := 0, 0
 		for len(p) > 0 && err == nil {
-			m := min(len(p), len(buf)-n)
+			m := min(len(p), piece)
 			pos = frame.MaskCopy(buf[n:], p[:m], h.Mask, pos)
-			_, err = c.nc.Write(buf[:n+m])
-			p, n = p[m:], 0
+			_, err = c.nc.Write(buf[start : n+m])
+			p, start = p[m:], n
 		}
 		if pooled != nil {
 			maskBuffers.Put(pooled)
