@@ -7,12 +7,11 @@ import "slices"
 // tends to land at the start of a page of the socket's buffers, so a
 // payload byte at stream offset s of the message sits at s mod 4096 in
 // the kernel's pages. Copying between that page offset and a user buffer
-// whose page offset differs from it by a few bytes (1 to 15 either way,
-// measured on the AMD EPYC machines of bench/) ran 15–35% slower than at
-// equal offsets or at offsets 16 or more apart: that is the case of a
-// payload at the start of a page with a frame header of 2–14 bytes in
-// front of it in the stream. See docs/performance.md, "Where the payload
-// sits in the page".
+// whose page offset differs from it by 1 to 15 bytes, either way, made an
+// echo 12–26% slower in bench/ (AMD EPYC) than equal offsets or offsets 16
+// or more apart. A payload at the start of a page, behind a frame header
+// of 2–14 bytes in the stream, is that case. See docs/performance.md,
+// "Where the payload sits in the page".
 
 // pageSize is the size of a memory page, for the offsets above.
 const pageSize = 4096
