@@ -98,23 +98,31 @@ func (r *pageRecorder) Write(p []byte) (int, error) {
 // frame is the whole message: the frames after the first of a message
 // start again at the start of the buffer.
 func TestMaskedPiecesFollowStream(t *testing.T) {
-	for _, size := range []int{100 << 10, 1 << 20} {
+	tests := []struct {
+		size, writes int
+	}{
+		{64000, 1},       // fits the 64 KiB mask buffer: one write
+		{100 << 10, 2},   // 64 KiB, then the rest
+		{1 << 20, 16},    // 64 KiB pieces
+		{200<<10 + 1, 4}, // the last piece is 1 byte
+	}
+	for _, tt := range tests {
 		rec := &pageRecorder{}
 		c := newConn(rec, true, (&Options{OutgoingFrameSize: 4 << 20}).withDefaults(), nil)
 		c.masks = newRandomMasks()
-		if err := c.Write(context.Background(), MessageBinary, benchMessage(size)); err != nil {
+		if err := c.Write(context.Background(), MessageBinary, benchMessage(tt.size)); err != nil {
 			t.Fatal(err)
 		}
-		if len(rec.writes) < 2 {
-			t.Fatalf("%d bytes: %d writes, want the payload in pieces", size, len(rec.writes))
+		if len(rec.writes) != tt.writes {
+			t.Errorf("%d bytes: %d writes, want %d", tt.size, len(rec.writes), tt.writes)
 		}
-		want := frame.MaxHeaderSize + size
-		if rec.written != want {
-			t.Fatalf("%d bytes: %d bytes written, want %d", size, rec.written, want)
+		hdr := frame.Append(nil, frame.Header{Masked: true, Length: int64(tt.size)})
+		if want := len(hdr) + tt.size; rec.written != want {
+			t.Errorf("%d bytes: %d bytes written, want %d", tt.size, rec.written, want)
 		}
 		for i, w := range rec.writes {
 			if w.memory != w.stream {
-				t.Errorf("%d bytes: write %d of %d bytes from page offset %d, at stream offset %d", size, i, w.n, w.memory, w.stream)
+				t.Errorf("%d bytes: write %d of %d bytes from page offset %d, at stream offset %d", tt.size, i, w.n, w.memory, w.stream)
 			}
 		}
 	}
