@@ -8,8 +8,8 @@ import "slices"
 // payload byte at stream offset s of the message sits at s mod 4096 in
 // the kernel's pages. Copying between that page offset and a user buffer
 // whose page offset differs from it by 1 to 15 bytes, either way, made an
-// echo 12–26% slower in bench/ (AMD EPYC) than equal offsets or offsets 16
-// or more apart. A payload at the start of a page, behind a frame header
+// echo 12–26% slower on the AMD EPYC machines wsx is measured on than
+// equal offsets or offsets 16 or more apart. A payload at the start of a page, behind a frame header
 // of 2–14 bytes in the stream, is that case. See docs/performance.md,
 // "Where the payload sits in the page".
 

@@ -232,9 +232,11 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 		// A long masked payload is masked through a buffer, the header
 		// going out with the first piece. When wbuf is small, a pooled
 		// 64 KiB buffer cuts the system calls per megabyte from 64 to 16.
-		// Every piece is masked to just after the header's place in buf
-		// and is a whole number of pages long, so its offset in buf's
-		// page matches its offset in the stream (see message_buffer.go).
+		// Every piece is masked to just after the header's place in buf,
+		// and every piece but the last is a whole number of pages long,
+		// so each one's offset in buf's page matches its offset in the
+		// frame's stream (see message_buffer.go). The frames after the
+		// first of a message start again at buf's first byte.
 		buf := wbuf
 		var pooled *[]byte
 		if len(buf) < maskBufferSize {
