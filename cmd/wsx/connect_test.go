@@ -297,7 +297,9 @@ func TestConnectInteractivePong(t *testing.T) {
 	var out outputBuffer
 	done := make(chan connectResult, 1)
 	go func() {
-		res, _ := connectBounded(pr, &out, "-i", "-ping", "20ms", url)
+		// A short interval brings a pong soon; the long timeout keeps a
+		// loaded machine from dropping the connection for a late one.
+		res, _ := connectBounded(pr, &out, "-i", "-ping", "20ms", "-ping-timeout", "10s", url)
 		done <- res
 	}()
 	out.waitFor(t, "< pong ")
