@@ -23,19 +23,36 @@
 #   WARM    warm-up of each measurement (default 500ms)
 #   MEASURE measuring window of each measurement (default 1s)
 #   ROUNDS  rounds (default 8)
-#   PEER    a peer implementation to measure too (gobwas, gws, raw, ...);
-#           default none
+#   PEER    peer implementations to measure too, separated by commas
+#           (gobwas, gws, raw, ...); default none
+#   ALIVE   if 1, start every server once and keep them all running: each
+#           round then measures them in turn on servers that stay up, and
+#           WARM, MEASURE and ROUNDS default to 100ms, 400ms and 16. Short
+#           windows close together are steadier on a machine whose speed
+#           drifts. Fresh servers per measurement (the default, as in the
+#           harness) also sample whatever differs between processes: at
+#           64 × 64 KiB, fresh-process rounds have given one server about
+#           18k or about 32k round trips per second, by turns.
 #
-# Example: the working tree against main, and gobwas/ws, at 1 × 1 MiB:
+# Examples: the working tree against main, and gobwas/ws, at 1 × 1 MiB;
+# and main against two peers at 64 × 16 B on servers kept alive:
 #   SIZE=1048576 CONNS=1 PEER=gobwas ./compare-builds.sh main .
+#   SIZE=16 ALIVE=1 PEER=gobwas,gws ./compare-builds.sh main
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 size=${SIZE:-65536}
 conns=${CONNS:-64}
-warm=${WARM:-500ms}
-measure=${MEASURE:-1s}
-rounds=${ROUNDS:-8}
-peer=${PEER:-}
+alive=${ALIVE:-}
+if [ "$alive" = 1 ]; then
+	warm=${WARM:-100ms}
+	measure=${MEASURE:-400ms}
+	rounds=${ROUNDS:-16}
+else
+	warm=${WARM:-500ms}
+	measure=${MEASURE:-1s}
+	rounds=${ROUNDS:-8}
+fi
+peers=${PEER:-}
 
 bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$bench/.." && pwd)
@@ -61,25 +78,55 @@ for build in "$@"; do
 done
 impls=()
 for _ in "${bins[@]}"; do impls+=(wsx); done
-if [ -n "$peer" ]; then
+IFS=, read -ra peerList <<<"$peers"
+for peer in "${peerList[@]}"; do
 	bins+=("$tmp/driver")
 	names+=("$peer")
 	impls+=("$peer")
-fi
+done
+
+# drive I ADDR: the client's measurement of the server of entry I at ADDR,
+# in round trips per second.
+drive() {
+	local flags=()
+	[ "${impls[$1]}" = raw ] && flags=(-raw)
+	GOMAXPROCS=1 taskset -c 1 "$tmp/driver" drive -addr "$2" -conns "$conns" -size "$size" -warm "$warm" -measure "$measure" "${flags[@]}"
+}
 
 # measure I: one fresh server of entry I, and its round trips per second.
 measure() {
-	local flags=()
-	[ "${impls[$1]}" = raw ] && flags=(-raw)
 	coproc SERVER { GOMAXPROCS=1 "${bins[$1]}" serve -impl "${impls[$1]}" -cpu 0 2>/dev/null; }
 	local addr
 	read -r addr <&"${SERVER[0]}"
-	GOMAXPROCS=1 taskset -c 1 "$tmp/driver" drive -addr "$addr" -conns "$conns" -size "$size" -warm "$warm" -measure "$measure" "${flags[@]}"
+	drive "$1" "$addr"
 	exec {SERVER[1]}>&-
 	wait "$SERVER_PID"
 }
 
-echo "$size B × $conns connections, $rounds rounds of $warm warm-up and $measure measured per server"
+if [ "$alive" = 1 ]; then
+	# Every server runs from here to the end of the script, reading its
+	# standard input from a FIFO whose writing end the script holds;
+	# closing that end stops it.
+	addrs=()
+	stdins=()
+	pids=()
+	for i in "${!bins[@]}"; do
+		mkfifo "$tmp/in$i"
+		GOMAXPROCS=1 "${bins[$i]}" serve -impl "${impls[$i]}" -cpu 0 <"$tmp/in$i" >"$tmp/out$i" 2>/dev/null &
+		pids+=($!)
+		exec {fd}>"$tmp/in$i"
+		stdins+=("$fd")
+		until [ -s "$tmp/out$i" ]; do sleep 0.05; done
+		addrs+=("$(head -n 1 "$tmp/out$i")")
+	done
+	stopServers() {
+		for fd in "${stdins[@]}"; do exec {fd}>&-; done
+		wait "${pids[@]}"
+	}
+	measure() { drive "$1" "${addrs[$1]}"; }
+fi
+
+echo "$size B × $conns connections, $rounds rounds of $warm warm-up and $measure measured per server${alive:+, servers kept alive}"
 printf 'round'; printf '\t%s' "${names[@]}"; echo
 for r in $(seq "$rounds"); do
 	printf '%s' "$r"
@@ -90,6 +137,7 @@ for r in $(seq "$rounds"); do
 	done
 	echo
 done
+[ "$alive" = 1 ] && stopServers
 
 # median: the median of the numbers on standard input.
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
