@@ -22,8 +22,8 @@ func writeReport(w io.Writer, m machine, cfg *Config, results []scenarioResult) 
 		"each repetition measures every implementation back to back, the ratio is taken within each repetition and its median is shown, "+
 		"so that slow swings in the machine's speed cancel out; "+
 		"above 1.00 is better than the reference, below is worse, whether more or less of the metric is better\n")
-	fmt.Fprintf(w, "- wsx ×leading peer, in each summary: within each repetition, wsx's first metric over that of the best other WebSocket implementation in the same repetition, whichever it is; the median over the repetitions. "+
-		"Stricter than ×best: a peer that wins a repetition counts even when its median is lower than wsx's\n")
+	fmt.Fprintf(w, "- wsx ×leading peer, in each summary: within each repetition, wsx's first metric over that of the best other WebSocket implementation in the same repetition, whichever it is; the median over the repetitions, and in how many repetitions wsx was ahead of every peer. "+
+		"Stricter than ×best: a peer that wins a repetition counts even when its median is lower than wsx's, so where several implementations tie within the noise, wsx wins fewer than half of the repetitions and the median falls below 1.00\n")
 	fmt.Fprintf(w, "- The warm-up and measuring window apply to echo, deflate and micro, and broadcast measures rounds until the window is spent; idle counts a fixed amount of work (see each section)\n\n")
 	for _, sr := range results {
 		writeScenario(w, sr)
@@ -213,7 +213,8 @@ const subjectImpl = "wsx"
 // other WebSocket implementation of each repetition: the median, over the
 // repetitions where name and at least one peer were measured, of name's
 // value over the best peer value of that repetition, oriented as
-// pairedRatio. "—" when there is nothing to compare.
+// pairedRatio, followed by how many of those repetitions name won
+// outright. "—" when there is nothing to compare.
 func leadingPeerRatio(sc *Scenario, cr cellResult, name string) string {
 	i := slices.IndexFunc(cr.Rows, func(r implResult) bool { return r.Impl == name })
 	if i < 0 {
@@ -240,7 +241,16 @@ func leadingPeerRatio(sc *Scenario, cr cellResult, name string) string {
 			ratios = append(ratios, r)
 		}
 	}
-	return formatMedianRatio(ratios)
+	if len(ratios) == 0 {
+		return "—"
+	}
+	won := 0
+	for _, r := range ratios {
+		if r > 1 {
+			won++
+		}
+	}
+	return fmt.Sprintf("%s (won %d/%d)", formatMedianRatio(ratios), won, len(ratios))
 }
 
 // metricSpread summarises metric i over a row's repetitions.

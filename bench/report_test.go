@@ -113,7 +113,7 @@ func TestLeadingPeerRatio(t *testing.T) {
 				samples("a", []int{0, 1, 2}, 90, 110, 110),
 				samples("b", []int{0, 1, 2}, 80, 120, 105),
 			},
-			want: "0.91",
+			want: "0.91 (won 1/3)",
 		},
 		{
 			name: "lower is better",
@@ -123,7 +123,7 @@ func TestLeadingPeerRatio(t *testing.T) {
 				samples("a", []int{0, 1, 2}, 10, 12, 16),
 				samples("b", []int{0, 1, 2}, 9, 20, 20),
 			},
-			want: "1.50",
+			want: "1.50 (won 3/3)",
 		},
 		{
 			name: "repetitions without a peer are left out",
@@ -132,7 +132,16 @@ func TestLeadingPeerRatio(t *testing.T) {
 				samples("wsx", []int{0, 1, 2}, 100, 100, 100),
 				samples("a", []int{1}, 50),
 			},
-			want: "2.00",
+			want: "2.00 (won 1/1)",
+		},
+		{
+			name: "a tie is not a win",
+			sc:   higher,
+			rows: []implResult{
+				samples("wsx", []int{0, 1}, 100, 100),
+				samples("a", []int{0, 1}, 100, 95),
+			},
+			want: "1.03 (won 1/2)",
 		},
 		{
 			name: "no peer",
