@@ -33,9 +33,12 @@
 //	./count-instructions.sh wsx 16 64    # 16-byte messages, 64 connections
 //
 // and compare-builds.sh to time wsx servers built from several revisions
-// in alternation, paired round by round:
+// in alternation, paired round by round, with peers beside them if asked,
+// each measurement on a fresh server or, with ALIVE=1, on servers kept
+// running and taken in turn in short windows:
 //
 //	SIZE=1048576 CONNS=1 PEER=gobwas ./compare-builds.sh main .
+//	SIZE=16 ALIVE=1 PEER=gobwas,gws ./compare-builds.sh main
 //
 // trace-echo.sh traces the system calls of one server and the client on
 // one connection and, through the hidden "timeline" subcommand, shows
