@@ -94,35 +94,41 @@ func (r *pageRecorder) Write(p []byte) (int, error) {
 
 // TestMaskedPiecesFollowStream checks that a client writes a long masked
 // frame in pieces whose page offset in memory equals their offset in the
-// stream, so that the kernel copies each one page-aligned to itself. The
-// frame is the whole message: the frames after the first of a message
-// start again at the start of the buffer.
+// stream, so that the kernel copies each one page-aligned to itself; for
+// the frames after the first of a message too, since their message starts
+// the stream here.
 func TestMaskedPiecesFollowStream(t *testing.T) {
 	tests := []struct {
-		size, writes int
+		size, frameSize, writes int
 	}{
-		{64000, 1},       // fits the 64 KiB mask buffer: one write
-		{100 << 10, 2},   // 64 KiB, then the rest
-		{1 << 20, 16},    // 64 KiB pieces
-		{200<<10 + 1, 4}, // the last piece is 1 byte
+		{64000, 4 << 20, 1},         // fits the 64 KiB mask buffer: one write
+		{100 << 10, 4 << 20, 2},     // 64 KiB, then the rest
+		{1 << 20, 4 << 20, 16},      // 64 KiB pieces
+		{200<<10 + 1, 4 << 20, 4},   // the last piece is 1 byte
+		{1 << 20, 512 << 10, 16},    // two frames of 8 pieces
+		{300 << 10, 100<<10 + 3, 6}, // three frames of 2 pieces, at odd offsets
 	}
 	for _, tt := range tests {
 		rec := &pageRecorder{}
-		c := newConn(rec, true, (&Options{OutgoingFrameSize: 4 << 20}).withDefaults(), nil)
+		c := newConn(rec, true, (&Options{OutgoingFrameSize: int64(tt.frameSize)}).withDefaults(), nil)
 		c.masks = newRandomMasks()
 		if err := c.Write(context.Background(), MessageBinary, benchMessage(tt.size)); err != nil {
 			t.Fatal(err)
 		}
 		if len(rec.writes) != tt.writes {
-			t.Errorf("%d bytes: %d writes, want %d", tt.size, len(rec.writes), tt.writes)
+			t.Errorf("%d bytes in frames of %d: %d writes, want %d", tt.size, tt.frameSize, len(rec.writes), tt.writes)
 		}
-		hdr := frame.Append(nil, frame.Header{Masked: true, Length: int64(tt.size)})
-		if want := len(hdr) + tt.size; rec.written != want {
-			t.Errorf("%d bytes: %d bytes written, want %d", tt.size, rec.written, want)
+		want := 0
+		for rest := tt.size; rest > 0; rest -= min(rest, tt.frameSize) {
+			m := min(rest, tt.frameSize)
+			want += frame.HeaderSize(frame.Header{Masked: true, Length: int64(m)}) + m
+		}
+		if rec.written != want {
+			t.Errorf("%d bytes in frames of %d: %d bytes written, want %d", tt.size, tt.frameSize, rec.written, want)
 		}
 		for i, w := range rec.writes {
 			if w.memory != w.stream {
-				t.Errorf("%d bytes: write %d of %d bytes from page offset %d, at stream offset %d", tt.size, i, w.n, w.memory, w.stream)
+				t.Errorf("%d bytes in frames of %d: write %d of %d bytes from page offset %d, at stream offset %d", tt.size, tt.frameSize, i, w.n, w.memory, w.stream)
 			}
 		}
 	}

@@ -31,8 +31,9 @@ const (
 	// frames (groupPayloadSize).
 	maxBatchBytes = 1 << 20
 	// maxCopiedBatchBytes bounds a batch that is copied, and so a message
-	// that can join one: the frames of a batch fill one mask buffer.
-	maxCopiedBatchBytes = maskBufferSize
+	// that can join one: the frames of a batch fill one mask buffer, as
+	// much of it as one masked frame's header and pieces take.
+	maxCopiedBatchBytes = frame.MaxHeaderSize + maxMaskPiece
 )
 
 // A sendBatch holds messages taken from the send queue, with what their

@@ -95,6 +95,7 @@ func (c *Conn) writeFrames(op frame.Opcode, rsv byte, p []byte, text bool) error
 		return c.writeFrame(op, rsv, true, p)
 	}
 	grouped := c.groupsFrames(len(p))
+	at := 0 // the message's bytes on the wire before the next frame
 	for {
 		var n int
 		if grouped {
@@ -104,9 +105,10 @@ func (c *Conn) writeFrames(op frame.Opcode, rsv byte, p []byte, text bool) error
 			}
 		} else {
 			n = c.frameCut(p, text)
-			if err := c.writeFrame(op, rsv, n == len(p), p[:n]); err != nil {
+			if err := c.writeFrameAt(op, rsv, n == len(p), p[:n], at); err != nil {
 				return err
 			}
+			at += frame.HeaderSize(frame.Header{Length: int64(n), Masked: c.client}) + n
 		}
 		if n == len(p) {
 			return nil
@@ -149,10 +151,16 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 // writeFrame sends one frame, with the reserved bits rsv, its header and
 // payload in one write when they fit the write buffer.
 func (c *Conn) writeFrame(op frame.Opcode, rsv byte, fin bool, p []byte) error {
+	return c.writeFrameAt(op, rsv, fin, p, 0)
+}
+
+// writeFrameAt is writeFrame for a frame that comes at bytes into its
+// message on the wire, headers included.
+func (c *Conn) writeFrameAt(op frame.Opcode, rsv byte, fin bool, p []byte, at int) error {
 	c.frameMu.Lock()
 	err := c.writableLocked()
 	if err == nil {
-		err = c.writeFrameLocked(op, rsv, fin, p)
+		err = c.writeFrameLocked(op, rsv, fin, p, at)
 	}
 	c.frameMu.Unlock()
 	return err
@@ -186,14 +194,15 @@ func (c *Conn) sendClose(code CloseCode, reason string, deadline time.Time) (boo
 	var buf [frame.MaxControlPayload]byte
 	p := frame.AppendClose(buf[:0], uint16(code), reason)
 	c.nc.SetWriteDeadline(deadline)
-	return true, c.writeFrameLocked(frame.OpClose, 0, true, p)
+	return true, c.writeFrameLocked(frame.OpClose, 0, true, p, 0)
 }
 
-// writeFrameLocked writes one frame; c.frameMu is held. A failed write
+// writeFrameLocked writes one frame, which comes at bytes into its message
+// on the wire (0 for a frame that starts one); c.frameMu is held. A failed write
 // leaves the stream unusable, so it closes the connection. The write buffer
 // is taken from its pool for the frame only, so that an idle connection
 // holds none.
-func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) error {
+func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte, at int) error {
 	w := c.wpool.get()
 	wbuf := w.b
 	h := frame.Header{Fin: fin, RSV: rsv, Opcode: op, Length: int64(len(p))}
@@ -232,19 +241,25 @@ func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte) e
 		// A long masked payload is masked through a buffer, the header
 		// going out with the first piece. When wbuf is small, a pooled
 		// 64 KiB buffer cuts the system calls per megabyte from 64 to 16.
-		// Every piece is masked to just after the header's place in buf,
-		// and every piece but the last is a whole number of pages long,
-		// so each one's offset in buf's page matches its offset in the
-		// frame's stream (see message_buffer.go). The frames after the
-		// first of a message start again at buf's first byte.
+		// The header goes where the frame falls in a page when its
+		// message starts a page (at bytes in); every piece is masked to
+		// just after the header, and every piece but the last is a whole
+		// number of pages long, so each one's offset in buf's page
+		// matches its offset in the message's stream (see
+		// message_buffer.go).
 		buf := wbuf
 		var pooled *[]byte
 		if len(buf) < maskBufferSize {
 			pooled = maskBuffers.Get().(*[]byte)
 			buf = *pooled
-			copy(buf, wbuf[:n])
 		}
+		off := at % pageSize
+		copy(buf[off:], wbuf[:n])
+		buf = buf[off:]
 		piece := len(buf) - n
+		if pooled != nil {
+			piece = min(piece, maxMaskPiece)
+		}
 		if piece > pageSize {
 			piece &^= pageSize - 1
 		}
@@ -280,9 +295,14 @@ const writerBufferSize = 64 << 10
 // the write buffer: a page, header included.
 const leadWriteSize = 4096
 
-// maskBufferSize is the size of the buffers in maskBuffers: a header and
-// 64 KiB of payload.
-const maskBufferSize = frame.MaxHeaderSize + 64<<10
+// maxMaskPiece is the most payload a masked write from a pooled mask
+// buffer carries.
+const maxMaskPiece = 64 << 10
+
+// maskBufferSize is the size of the buffers in maskBuffers: room for a
+// header at any offset in the first page, and maxMaskPiece bytes of
+// payload after it.
+const maskBufferSize = pageSize + frame.MaxHeaderSize + maxMaskPiece
 
 // maskBuffers hold long masked payloads on their way out.
 var maskBuffers = sync.Pool{New: func() any {

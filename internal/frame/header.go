@@ -172,6 +172,21 @@ func Put(b []byte, h Header) int {
 	return n
 }
 
+// HeaderSize returns how many bytes Put writes for h.
+func HeaderSize(h Header) int {
+	n := 2
+	switch l := h.Length; {
+	case l > 0xffff:
+		n = 10
+	case l > 125:
+		n = 4
+	}
+	if h.Masked {
+		n += 4
+	}
+	return n
+}
+
 // Append appends the encoding of h to b.
 func Append(b []byte, h Header) []byte {
 	var tmp [MaxHeaderSize]byte

@@ -325,3 +325,17 @@ func FuzzParseHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestHeaderSize checks HeaderSize against what Put writes, at each
+// boundary of the length encodings, masked and not.
+func TestHeaderSize(t *testing.T) {
+	for _, length := range []int64{-1, 0, 1, 125, 126, 0xffff, 0x10000, 1 << 40} {
+		for _, masked := range []bool{false, true} {
+			h := Header{Fin: true, Opcode: OpBinary, Masked: masked, Length: length}
+			var b [MaxHeaderSize]byte
+			if got, want := HeaderSize(h), Put(b[:], h); got != want {
+				t.Errorf("HeaderSize(length %d, masked %v) = %d, Put writes %d", length, masked, got, want)
+			}
+		}
+	}
+}
