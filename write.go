@@ -198,10 +198,10 @@ func (c *Conn) sendClose(code CloseCode, reason string, deadline time.Time) (boo
 }
 
 // writeFrameLocked writes one frame, which comes at bytes into its message
-// on the wire (0 for a frame that starts one); c.frameMu is held. A failed write
-// leaves the stream unusable, so it closes the connection. The write buffer
-// is taken from its pool for the frame only, so that an idle connection
-// holds none.
+// on the wire (0 for a frame that starts one); c.frameMu is held. A failed
+// write leaves the stream unusable, so it closes the connection. The write
+// buffer is taken from its pool for the frame only, so that an idle
+// connection holds none.
 func (c *Conn) writeFrameLocked(op frame.Opcode, rsv byte, fin bool, p []byte, at int) error {
 	w := c.wpool.get()
 	wbuf := w.b
