@@ -112,11 +112,17 @@ if [ "$alive" = 1 ]; then
 	pids=()
 	for i in "${!bins[@]}"; do
 		mkfifo "$tmp/in$i"
-		GOMAXPROCS=1 "${bins[$i]}" serve -impl "${impls[$i]}" -cpu 0 <"$tmp/in$i" >"$tmp/out$i" 2>/dev/null &
+		GOMAXPROCS=1 "${bins[$i]}" serve -impl "${impls[$i]}" -cpu 0 <"$tmp/in$i" >"$tmp/out$i" 2>"$tmp/err$i" &
 		pids+=($!)
 		exec {fd}>"$tmp/in$i"
 		stdins+=("$fd")
-		until [ -s "$tmp/out$i" ]; do sleep 0.05; done
+		until [ -s "$tmp/out$i" ]; do
+			if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+				echo "the ${names[$i]} server did not start: $(cat "$tmp/err$i")" >&2
+				exit 1
+			fi
+			sleep 0.05
+		done
 		addrs+=("$(head -n 1 "$tmp/out$i")")
 	done
 	stopServers() {
